@@ -1,0 +1,1 @@
+"""Platform adapters: each translates one platform's events to the core's Request/Reply and back."""

@@ -1,0 +1,40 @@
+"""Compose the application from settings: the one place that builds store, reader, model and engine."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from bot.embedder import Embedder
+from bot.engines import make_engine
+from bot.fetcher import Fetcher
+from bot.ingest import Reader
+from bot.newsdesk import Newsdesk
+from bot.settings import Settings
+from bot.store import Store
+
+__all__ = ["build_newsdesk"]
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def build_newsdesk(settings: Settings, *, clock: Callable[[], datetime] = _utc_now,
+                   embedder: Embedder | None = None) -> Newsdesk:
+    """Build a `Newsdesk` from settings. Pass an `embedder` to share one loaded model between desks.
+
+    Example:
+        desk = build_newsdesk(load_settings())
+        replies = desk.handle(request)
+    """
+    embedder = embedder or Embedder(settings.embedding_model, settings.precision)
+    fetcher = Fetcher(max_bytes=settings.max_bytes, timeout=settings.fetch_timeout,
+                      allow_private=settings.allow_private_urls, trusted_hosts=settings.trusted_hosts)
+    return Newsdesk(
+        settings=settings,
+        store=Store(settings.db_path, clock=clock),
+        reader=Reader(fetcher, max_chars=settings.max_chars, max_bytes=settings.max_bytes),
+        embedder=embedder,
+        engine=make_engine(settings.engine, embedder),
+    )

@@ -1,0 +1,149 @@
+"""The `newsdesk` command: summarise, ask, add and list from a shell, or start the bot.
+
+Exit status: 0 on success, 2 on bad input (one sentence on stderr), 1 on an internal error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+from bot.app import build_newsdesk
+from bot.editorial import Editorial
+from bot.errors import BadInput, SettingsError
+from bot.messages import Attachment
+from bot.newsdesk import Newsdesk
+from bot.render import answer_text, editorials_text, summary_text
+from bot.settings import load_settings
+from bot.summary import LENGTHS
+
+__all__ = ["main"]
+
+log = logging.getLogger("newsdesk")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="newsdesk", description="Summarise editorials and answer questions "
+                                     "about them, on a local model.")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    summarize = commands.add_parser("summarize", aliases=["summarise"], help="summarise an editorial")
+    summarize.add_argument("source", metavar="SOURCE", help="a file, a link, or - for standard input")
+    summarize.add_argument("--length", choices=LENGTHS, default="medium")
+
+    ask = commands.add_parser("ask", help="answer a question about an editorial")
+    ask.add_argument("words", nargs="+", metavar="SOURCE QUESTION",
+                     help="a file, link, stored id or -, then the question (only the question with --all)")
+    ask.add_argument("--all", action="store_true", help="answer from every stored editorial")
+
+    add = commands.add_parser("add", help="store editorials in the library")
+    add.add_argument("sources", nargs="+", metavar="SOURCE")
+
+    commands.add_parser("editorials", help="list the stored editorials").add_argument("--limit", type=int, default=20)
+    commands.add_parser("chat", help="open the console adapter")
+    commands.add_parser("serve", help="run the configured chat adapters (the console when none is)")
+    for sub in {id(p): p for p in commands.choices.values()}.values():  # aliases share a parser
+        sub.add_argument("--json", action="store_true", help="print JSON instead of text")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run one `newsdesk` command and return its exit status.
+
+    Example:
+        main(["summarize", "seeds/dawn-2023-02-19-security-stocktaking.txt", "--json"])
+    """
+    args = _parser().parse_args(argv)
+    try:
+        settings = load_settings()
+        interactive = args.command in ("chat", "serve")
+        _log_to_stderr(settings.log_level or ("INFO" if interactive else "WARNING"))
+        desk = build_newsdesk(settings)
+        return _run(desk, args)
+    except (BadInput, SettingsError) as error:
+        print(f"newsdesk: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    except Exception as error:
+        log.debug("internal error", exc_info=True)
+        print(f"newsdesk: internal error ({type(error).__name__}: {error}); "
+              "run with NEWSDESK_LOG_LEVEL=DEBUG for details.", file=sys.stderr)
+        return 1
+
+
+def _log_to_stderr(level: str) -> None:
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setLevel(level)  # on the handler too: some libraries set DEBUG on their own loggers
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    logging.basicConfig(level=level, handlers=[handler])
+
+
+def _run(desk: Newsdesk, args: argparse.Namespace) -> int:
+    if args.command in ("summarize", "summarise"):
+        summary = desk.summarize(desk.add(_read(desk, args.source)), args.length, platform="cli")
+        _print(args, summary.to_json(), summary_text(summary))
+    elif args.command == "ask":
+        _ask(desk, args)
+    elif args.command == "add":
+        return _add(desk, args)
+    elif args.command == "editorials":
+        editorials = desk.store.latest(args.limit)
+        _print(args, [_listing(e) for e in editorials], editorials_text(editorials))
+    else:
+        from adapters.serve import SEEDS, open_console, serve  # the CLI is where the adapters are composed
+
+        if args.command == "serve":
+            serve(desk)
+        else:
+            open_console(desk, seeds=SEEDS)
+    return 0
+
+
+def _ask(desk: Newsdesk, args: argparse.Namespace) -> None:
+    if args.all:
+        answer = desk.ask(" ".join(args.words), None, platform="cli")
+    else:
+        if len(args.words) < 2:
+            raise BadInput("Give a SOURCE and a QUESTION, or use --all to ask the whole library.")
+        answer = desk.ask(" ".join(args.words[1:]), desk.add(_read(desk, args.words[0])), platform="cli")
+    _print(args, answer.to_json(), answer_text(answer))
+
+
+def _add(desk: Newsdesk, args: argparse.Namespace) -> int:
+    from rich.progress import track
+
+    stored: list[Editorial] = []
+    failed = 0
+    sources = track(args.sources, description="Adding editorials", transient=True) if len(args.sources) > 1 \
+        else args.sources
+    for source in sources:
+        try:
+            stored.append(desk.add(_read(desk, source)))
+        except BadInput as error:
+            failed += 1
+            print(f"newsdesk: {source}: {error}", file=sys.stderr)
+    _print(args, [_listing(e) for e in stored], editorials_text(stored) if stored else "Nothing was added.")
+    return 2 if failed else 0
+
+
+def _read(desk: Newsdesk, source: str) -> Editorial:
+    """SOURCE as the commands take it: `-` for standard input, a stored id, a file or a link."""
+    if source == "-":
+        data = sys.stdin.buffer.read(desk.settings.max_bytes + 1)
+        return desk.reader.from_attachment(Attachment(name="standard input", data=data))
+    stored = desk.find(source) if len(source) >= 4 and source.isalnum() else None
+    return stored or desk.reader.from_source(source)
+
+
+def _listing(editorial: Editorial) -> dict[str, Any]:
+    return editorial.reference() | {"sentences": len(editorial.sentences),
+                                    "stored_at": editorial.stored_at.isoformat() if editorial.stored_at else None}
+
+
+def _print(args: argparse.Namespace, data: Any, text: str) -> None:
+    print(json.dumps(data, ensure_ascii=False, indent=2) if args.json else text)

@@ -1,0 +1,150 @@
+"""The embedded engine: extractive summaries and quoted answers from all-MiniLM-L6-v2 and BM25.
+
+Every point it returns is a source sentence, verbatim, with its number, so nothing it says can be
+something the editorial does not say.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from bot.answer import NOT_SAID, Answer, Citation
+from bot.embedder import Embedder
+from bot.engines.base import Indexed, key_point_count
+from bot.engines.lexical import (
+    asks_for_date,
+    asks_for_demands,
+    asks_for_number,
+    bm25_scores,
+    has_date,
+    has_number,
+    is_demand,
+)
+from bot.summary import Point, Summary
+
+__all__ = ["ExtractiveEngine"]
+
+_CALLS = {"short": 2, "medium": 5, "long": 8}
+_MIN_WORDS = 6
+
+
+class ExtractiveEngine:
+    """Pick the sentences that carry the editorial, and quote the ones that answer.
+
+    Example:
+        engine = ExtractiveEngine(Embedder())
+        summary = engine.summarize(Indexed(editorial, engine.embedder.encode(editorial.sentences)), "medium")
+    """
+
+    name = "extractive"
+    version = "extractive-v1"
+
+    def __init__(self, embedder: Embedder) -> None:
+        self.embedder = embedder
+
+    @property
+    def model(self) -> str:
+        return self.embedder.name
+
+    def summarize(self, indexed: Indexed, length: str) -> Summary:
+        """TL;DR, key points in document order, and the sentences that demand action."""
+        editorial, vectors = indexed.editorial, indexed.vectors
+        sentences = editorial.sentences
+        scores = _salience(sentences, vectors)
+        full = [i for i, s in enumerate(sentences) if len(s.split()) >= _MIN_WORDS and not s.endswith("?")]
+        tldr = max(full or range(len(sentences)), key=lambda i: scores[i])
+        demands = sorted((i for i, s in enumerate(sentences) if i != tldr and is_demand(s)),
+                         key=lambda i: -scores[i])[: _CALLS[length]]
+        wanted = key_point_count(len(sentences), length)
+        pool = [i for i in range(len(sentences)) if i != tldr and i not in demands]
+        if len(pool) < wanted:
+            pool = [i for i in range(len(sentences)) if i != tldr]
+        key_points = _diverse(pool, scores, vectors, wanted, chosen=[tldr])
+
+        def point(i: int) -> Point:
+            return Point(text=sentences[i], sentence=i + 1)
+
+        return Summary(
+            editorial=editorial,
+            tldr=point(tldr),
+            key_points=tuple(point(i) for i in sorted(key_points)),
+            calls_to_action=tuple(point(i) for i in sorted(demands)),
+            engine=self.name,
+            model=self.model,
+            length=length,
+        )
+
+    def answer(self, question: str, library: Sequence[Indexed], abstain_below: float, across: bool) -> Answer:
+        """Quote the best-supported sentence(s), or say plainly that the editorial does not say."""
+        owners = [(item.editorial, number) for item in library for number in range(len(item.editorial.sentences))]
+        sentences = [editorial.sentences[number] for editorial, number in owners]
+        vectors = np.vstack([item.vectors for item in library])
+        similarity = vectors @ self.embedder.encode([question])[0]
+        lexical = bm25_scores(question, sentences)
+        lexical_share = lexical / lexical.max() if lexical.max() > 0 else lexical
+        ranking = similarity + 0.3 * lexical_share
+        if asks_for_demands(question):
+            ranking = ranking + 0.2 * np.array([is_demand(s) for s in sentences])
+        order = np.argsort(-ranking)
+        best = int(order[0])
+        confidence = float(ranking[best]) - 0.2 * float(lexical_share[best])
+        if (asks_for_number(question) and not has_number(sentences[best])) or (
+            asks_for_date(question) and not has_date(sentences[best])
+        ):
+            confidence *= 0.6
+        picked = [best]
+        if len(order) > 1:
+            second = int(order[1])
+            if ranking[second] >= 0.95 * ranking[best] and owners[second][0] is owners[best][0]:
+                picked.append(second)
+        citations = tuple(
+            Citation(sentence=owners[i][1] + 1, text=sentences[i], editorial=owners[i][0])
+            for i in sorted(picked, key=lambda i: owners[i][1])
+        )
+        abstained = confidence < abstain_below
+        if abstained:
+            text = "None of the stored editorials says." if across else NOT_SAID
+            citations = (Citation(sentence=owners[best][1] + 1, text=sentences[best], editorial=owners[best][0]),)
+        else:
+            text = " ".join(c.text for c in citations)
+        return Answer(
+            question=question,
+            answer=text,
+            abstained=abstained,
+            score=max(0.0, min(1.0, confidence)),
+            citations=citations,
+            editorial=owners[best][0],
+            engine=self.name,
+            model=self.model,
+            across_library=across,
+        )
+
+
+def _salience(sentences: Sequence[str], vectors: np.ndarray) -> np.ndarray:
+    """How much each sentence carries the whole: closeness to the centroid, an early-position prior,
+    and a penalty for fragments and rhetorical questions."""
+    count = len(sentences)
+    centroid = vectors.mean(axis=0)
+    centroid /= max(float(np.linalg.norm(centroid)), 1e-9)
+    scores = vectors @ centroid
+    scores = scores + 0.15 * (1.0 - np.arange(count) / max(count, 1))
+    for i, sentence in enumerate(sentences):
+        if len(sentence.split()) < _MIN_WORDS:
+            scores[i] -= 0.2
+        if sentence.endswith("?"):
+            scores[i] -= 0.1
+    return np.asarray(scores)
+
+
+def _diverse(pool: list[int], scores: np.ndarray, vectors: np.ndarray, wanted: int, chosen: list[int]) -> list[int]:
+    """Maximal marginal relevance: salient sentences that do not repeat what is already chosen."""
+    picked: list[int] = []
+    candidates = list(pool)
+    while candidates and len(picked) < wanted:
+        taken = chosen + picked
+        redundancy = (vectors[candidates] @ vectors[taken].T).max(axis=1)
+        best = max(range(len(candidates)), key=lambda k: scores[candidates[k]] - 0.5 * redundancy[k])
+        picked.append(candidates.pop(best))
+    return picked

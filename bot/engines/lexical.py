@@ -1,0 +1,100 @@
+"""Word-level signals the embedded engine adds to the sentence vectors: BM25 and demand phrases."""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Sequence
+
+import bm25s
+import numpy as np
+import Stemmer
+
+__all__ = [
+    "asks_for_date",
+    "asks_for_demands",
+    "asks_for_number",
+    "bm25_scores",
+    "has_date",
+    "has_number",
+    "is_demand",
+]
+
+_local = threading.local()
+_DEMAND = re.compile(
+    r"\b(must|should|ought to|needs? to|need for|has to|have to|is needed|are needed|is required|"
+    r"calls? (on|for)|called for|urges?|it is (time|imperative|essential|vital|crucial|necessary)|"
+    r"cannot afford|can ?not continue|let us|let's|has a duty|have a duty|is incumbent)\b",
+    re.IGNORECASE,
+)
+_NOT_DEMAND = re.compile(r"\b(what|which|where|how) (should|must|ought)\b", re.IGNORECASE)
+_ASKS_DEMANDS = re.compile(
+    r"\b(call(s|ing)? (for|on)|want|demand|propose|recommend|urge|suggest|ask(s|ing)? for|should .* do|"
+    r"must .* do|need(s)? to (be )?do)", re.IGNORECASE)
+_WHEN = re.compile(r"^\s*(when|what (year|date|day|month|time))\b|\b(on|by) what date\b", re.IGNORECASE)
+_DATE = re.compile(
+    r"\b(1[89]\d\d|20\d\d|jan(uary)?|feb(ruary)?|march|april|june|july|aug(ust)?|sept?(ember)?|oct(ober)?|"
+    r"nov(ember)?|dec(ember)?|monday|tuesday|wednesday|thursday|friday|saturday|sunday|today|yesterday|"
+    r"tomorrow|tonight|(last|next|this) (week|month|year)|ago|since|until|century|decade)\b",
+    re.IGNORECASE,
+)
+_HOW_MANY = re.compile(r"\b(how (many|much|long|old|far|often)|what (number|percentage|share|proportion))\b",
+                       re.IGNORECASE)
+_NUMBER = re.compile(
+    r"\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|"
+    r"hundreds?|thousands?|millions?|billions?|dozens?|half|once|twice|several)\b",
+    re.IGNORECASE,
+)
+
+
+def _stemmer() -> Stemmer.Stemmer:
+    stemmer = getattr(_local, "stemmer", None)
+    if stemmer is None:
+        stemmer = _local.stemmer = Stemmer.Stemmer("english")
+    return stemmer
+
+
+def bm25_scores(question: str, sentences: Sequence[str]) -> np.ndarray:
+    """BM25 score of each sentence for the question (stemmed, English stop words removed)."""
+    stemmer = _stemmer()
+    corpus = bm25s.tokenize(list(sentences), stopwords="en", stemmer=stemmer, show_progress=False)
+    query = bm25s.tokenize([question], stopwords="en", stemmer=stemmer, show_progress=False,
+                           return_ids=False)[0]
+    known = [token for token in query if token in corpus.vocab]
+    if not known:
+        return np.zeros(len(sentences), dtype=np.float32)
+    index = bm25s.BM25()
+    index.index(corpus, show_progress=False)
+    return np.asarray(index.get_scores(known), dtype=np.float32)
+
+
+def is_demand(sentence: str) -> bool:
+    """True for a sentence that demands action ("must", "should", "needs to", "calls on"...)."""
+    if sentence.rstrip().endswith("?") or _NOT_DEMAND.search(sentence):
+        return False
+    return bool(_DEMAND.search(sentence))
+
+
+def asks_for_demands(question: str) -> bool:
+    """True for "what does it call for / want / propose" questions, which the demand sentences answer."""
+    return bool(_ASKS_DEMANDS.search(question))
+
+
+def asks_for_date(question: str) -> bool:
+    """True for "when / what year" questions, which only a sentence with a time in it answers."""
+    return bool(_WHEN.search(question))
+
+
+def has_date(sentence: str) -> bool:
+    """True when a sentence names a time: a year, a month, a weekday, "last week"."""
+    return bool(_DATE.search(sentence))
+
+
+def asks_for_number(question: str) -> bool:
+    """True for "how many / how much / what percentage" questions, which only a number answers."""
+    return bool(_HOW_MANY.search(question))
+
+
+def has_number(sentence: str) -> bool:
+    """True when a sentence states a quantity, in digits or words."""
+    return bool(_NUMBER.search(sentence))

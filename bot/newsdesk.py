@@ -1,0 +1,95 @@
+"""The core: one `Newsdesk` that reads, stores, summarises and answers, whoever is asking."""
+
+from __future__ import annotations
+
+import logging
+
+from bot.answer import Answer
+from bot.commands import dispatch
+from bot.editorial import Editorial
+from bot.embedder import Embedder
+from bot.engines import Engine, Indexed
+from bot.errors import BadInput
+from bot.ingest import Reader
+from bot.messages import Reply, Request
+from bot.settings import Settings
+from bot.store import Store
+from bot.summary import LENGTHS, Summary
+
+__all__ = ["Newsdesk"]
+
+log = logging.getLogger(__name__)
+
+
+class Newsdesk:
+    """Everything newsdesk does, behind one object that adapters and the CLI share.
+
+    Built by `bot.app.build_newsdesk(settings)`; adapters call `handle(request)`.
+
+    Example:
+        desk = build_newsdesk(load_settings())
+        editorial = desk.add(desk.reader.from_source("seeds/dawn-2023-02-19-security-stocktaking.txt"))
+        desk.ask("Who ended the siege?", editorial).citations[0].sentence   ->  20
+    """
+
+    def __init__(self, *, settings: Settings, store: Store, reader: Reader, embedder: Embedder,
+                 engine: Engine) -> None:
+        self.settings = settings
+        self.store = store
+        self.reader = reader
+        self.embedder = embedder
+        self.engine = engine
+
+    def add(self, editorial: Editorial) -> Editorial:
+        """Store an editorial (once, however often it arrives) with its sentence vectors."""
+        stored = self.store.save(editorial)
+        self.index(stored)
+        return stored
+
+    def index(self, editorial: Editorial) -> Indexed:
+        """The editorial with its sentence vectors, computed once and then read from the store."""
+        vectors = self.store.vectors(editorial.id, self.embedder.name)
+        if vectors is None or len(vectors) != len(editorial.sentences):
+            vectors = self.embedder.encode(editorial.sentences)
+            self.store.save_vectors(editorial.id, self.embedder.name, vectors)
+        return Indexed(editorial, vectors)
+
+    def summarize(self, editorial: Editorial, length: str = "medium", platform: str | None = None) -> Summary:
+        """Summarise a stored editorial, from the cache when the same engine already did."""
+        if length not in LENGTHS:
+            raise BadInput(f"The length must be one of {', '.join(LENGTHS)}, not {length!r}.")
+        key = f"{self.engine.version}|{self.engine.model}|{length}"
+        cached = self.store.cached_summary(editorial.sha256, self.engine.name, key)
+        if cached is not None:
+            summary = Summary.from_json(cached, editorial)
+        else:
+            summary = self.engine.summarize(self.index(editorial), length)
+            self.store.cache_summary(editorial.sha256, self.engine.name, key, summary.to_json())
+        self.store.audit(kind="summary", engine=summary.engine, model=summary.model, version=self.engine.version,
+                         sha256=editorial.sha256, platform=platform)
+        return summary
+
+    def ask(self, question: str, editorial: Editorial | None, platform: str | None = None) -> Answer:
+        """Answer from one editorial, or from the whole library when `editorial` is None."""
+        question = " ".join(question.split())
+        if not question:
+            raise BadInput("Ask a question after /ask, for example: /ask Who ended the siege?")
+        if editorial is not None:
+            library = [self.index(editorial)]
+        else:
+            library = [self.index(e) for e in self.store.latest(limit=10_000)]
+            if not library:
+                raise BadInput("The library is empty: add an editorial with /summarize or `newsdesk add` first.")
+        answer = self.engine.answer(question, library, self.settings.abstain_below, across=editorial is None)
+        self.store.audit(kind="answer", engine=answer.engine, model=answer.model, version=self.engine.version,
+                         sha256=editorial.sha256 if editorial else None, platform=platform, question=question,
+                         abstained=answer.abstained)
+        return answer
+
+    def find(self, editorial_id: str) -> Editorial | None:
+        """A stored editorial by id or unique id prefix."""
+        return self.store.get(editorial_id.strip())
+
+    def handle(self, request: Request) -> list[Reply]:
+        """Answer one chat command; a user's mistake comes back as a reply, never as an exception."""
+        return dispatch(self, request)

@@ -1,0 +1,64 @@
+"""Plain-text renderings of summaries, answers and listings: the console, the CLI and every platform's
+fallback text. Platforms with richer layouts (Block Kit, embeds) build theirs from the same objects."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from bot.answer import Answer
+from bot.editorial import Editorial
+from bot.summary import Summary
+
+__all__ = ["HELP", "answer_text", "editorials_text", "summary_text"]
+
+HELP = """newsdesk reads editorials and tells you what they say.
+
+/summarize <text | link>   summarise pasted text, a link, or an attached file
+                           (add --length short|long for fewer or more points)
+/ask <question>            answer from the editorial this conversation is about
+/ask --all <question>      answer from every stored editorial
+/editorials                list the latest stored editorials
+help                       show this message
+
+Every point and answer quotes the editorial's own sentences, with their numbers in [brackets]."""
+
+
+def heading(editorial: Editorial) -> str:
+    """Title, date and id on one line."""
+    date = f" ({editorial.published:%d %b %Y})" if editorial.published else ""
+    return f"{editorial.title}{date} · id {editorial.id}"
+
+
+def summary_text(summary: Summary) -> str:
+    """The summary as a person reads it, every point followed by its sentence number."""
+    lines = [heading(summary.editorial), "", f"TL;DR: {summary.tldr.text} [{summary.tldr.sentence}]"]
+    if summary.key_points:
+        lines += ["", "Key points:"] + [f"  • {p.text} [{p.sentence}]" for p in summary.key_points]
+    if summary.calls_to_action:
+        lines += ["", "What it calls for:"] + [f"  • {p.text} [{p.sentence}]" for p in summary.calls_to_action]
+    lines += ["", f"— {summary.engine} engine · {summary.model}"]
+    lines += [f"Note: {note}" for note in summary.notes]
+    return "\n".join(lines)
+
+
+def answer_text(answer: Answer) -> str:
+    """The answer with its quoted sentences, or the plain abstention and the closest sentence."""
+    if answer.abstained:
+        closest = answer.citations[0]
+        where = f" in “{closest.editorial.title}”" if answer.across_library else ""
+        body = f"{answer.answer} The closest it comes{where} is sentence {closest.sentence}: “{closest.text}”"
+    else:
+        quotes = []
+        for citation in answer.citations:
+            where = f" — {heading(citation.editorial)}" if answer.across_library else ""
+            quotes.append(f"“{citation.text}” [{citation.sentence}]{where}")
+        body = "\n".join(quotes)
+    return f"{body}\n— {answer.engine} engine · {answer.model} · confidence {answer.score:.2f}"
+
+
+def editorials_text(editorials: Sequence[Editorial]) -> str:
+    """The library listing, newest first."""
+    if not editorials:
+        return "The library is empty: summarise an editorial with /summarize to add it."
+    return "\n".join(f"{e.id}  {e.title}" + (f" ({e.published:%d %b %Y})" if e.published else "")
+                     + f" — {len(e.sentences)} sentences" for e in editorials)

@@ -1,0 +1,158 @@
+"""Settings: read once from the environment and `.env`, validated, then passed down.
+
+Nothing below `build_newsdesk` reads `os.environ`; every knob is a field here and a line in `.env.example`.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TypeVar
+
+from dotenv import dotenv_values
+from platformdirs import user_data_dir
+
+from bot.errors import SettingsError
+
+__all__ = ["PRECISIONS", "Secret", "Settings", "load_settings"]
+
+PRECISIONS = ("auto", "float32", "bfloat16")
+T = TypeVar("T")
+
+
+class Secret:
+    """A token that prints as `***`, so a settings dump or a log line never shows it."""
+
+    def __init__(self, value: str) -> None:
+        self._value = value
+
+    def reveal(self) -> str:
+        """The token itself, for the one SDK call that needs it."""
+        return self._value
+
+    def __repr__(self) -> str:
+        return "Secret('***')"
+
+    __str__ = __repr__
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Secret) and other._value == self._value
+
+    def __hash__(self) -> int:
+        return hash(self._value)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Every setting newsdesk reads, with its default.
+
+    Example:
+        settings = load_settings()            # environment first, then .env
+        settings = Settings(db_path=tmp / "n.db", allow_private_urls=True)   # in tests
+    """
+
+    db_path: Path = field(default_factory=lambda: Path(user_data_dir("newsdesk")) / "newsdesk.db")
+    engine: str = "extractive"
+    embedding_model: Path | None = None
+    precision: str = "auto"
+    max_chars: int = 200_000
+    max_bytes: int = 5_000_000
+    fetch_timeout: float = 10.0
+    allow_private_urls: bool = False
+    trusted_hosts: frozenset[str] = frozenset()
+    abstain_below: float = 0.45
+    log_level: str | None = None
+    slack_bot_token: Secret | None = None
+    slack_app_token: Secret | None = None
+    slack_signing_secret: Secret | None = None
+    discord_token: Secret | None = None
+
+
+def load_settings(environ: Mapping[str, str] | None = None, env_file: Path | None = Path(".env")) -> Settings:
+    """Read settings from `environ` (default: the process environment) over the `.env` file.
+
+    Raises SettingsError with a sentence naming the variable when a value is wrong.
+    """
+    values: dict[str, str] = {}
+    if env_file is not None and env_file.is_file():
+        values.update({k: v for k, v in dotenv_values(env_file).items() if v is not None})
+    values.update(os.environ if environ is None else environ)
+
+    def get(name: str, parse: Callable[[str], T], default: T) -> T:
+        raw = values.get(name, "").strip()
+        if not raw:
+            return default
+        try:
+            return parse(raw)
+        except ValueError as error:
+            raise SettingsError(f"{name}={raw!r} is not valid: {error}. Fix it in the environment or .env.")
+
+    defaults = Settings()
+    precision = get("NEWSDESK_PRECISION", str, defaults.precision)
+    if precision not in PRECISIONS:
+        raise SettingsError(f"NEWSDESK_PRECISION must be one of {', '.join(PRECISIONS)}, not {precision!r}.")
+    settings = Settings(
+        db_path=get("NEWSDESK_DB", _path, defaults.db_path),
+        engine=get("NEWSDESK_ENGINE", str, defaults.engine),
+        embedding_model=get("NEWSDESK_EMBEDDING_MODEL", _path, None),
+        precision=precision,
+        max_chars=get("NEWSDESK_MAX_CHARS", _positive_int, defaults.max_chars),
+        max_bytes=get("NEWSDESK_MAX_BYTES", _positive_int, defaults.max_bytes),
+        fetch_timeout=get("NEWSDESK_FETCH_TIMEOUT", _positive_float, defaults.fetch_timeout),
+        allow_private_urls=get("NEWSDESK_ALLOW_PRIVATE_URLS", _boolean, False),
+        trusted_hosts=get("NEWSDESK_TRUSTED_HOSTS", _host_set, frozenset()),
+        abstain_below=get("NEWSDESK_ABSTAIN_BELOW", _unit_float, defaults.abstain_below),
+        log_level=get("NEWSDESK_LOG_LEVEL", _log_level, None),
+        slack_bot_token=get("SLACK_BOT_TOKEN", Secret, None),
+        slack_app_token=get("SLACK_APP_TOKEN", Secret, None),
+        slack_signing_secret=get("SLACK_SIGNING_SECRET", Secret, None),
+        discord_token=get("DISCORD_TOKEN", Secret, None),
+    )
+    return settings
+
+
+def _path(raw: str) -> Path:
+    return Path(raw).expanduser()
+
+
+def _positive_int(raw: str) -> int:
+    value = int(raw.replace("_", ""))
+    if value <= 0:
+        raise ValueError("it must be a positive whole number")
+    return value
+
+
+def _positive_float(raw: str) -> float:
+    value = float(raw)
+    if value <= 0:
+        raise ValueError("it must be a positive number")
+    return value
+
+
+def _unit_float(raw: str) -> float:
+    value = float(raw)
+    if not 0.0 <= value <= 1.0:
+        raise ValueError("it must lie between 0 and 1")
+    return value
+
+
+def _boolean(raw: str) -> bool:
+    lowered = raw.lower()
+    if lowered in {"1", "true", "yes", "on"}:
+        return True
+    if lowered in {"0", "false", "no", "off"}:
+        return False
+    raise ValueError("it must be true or false")
+
+
+def _host_set(raw: str) -> frozenset[str]:
+    return frozenset(host.strip().lower() for host in raw.split(",") if host.strip())
+
+
+def _log_level(raw: str) -> str:
+    level = raw.upper()
+    if level not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
+        raise ValueError("it must be DEBUG, INFO, WARNING or ERROR")
+    return level
