@@ -18,6 +18,7 @@ log = logging.getLogger(__name__)
 
 _EXTENSIONS = {".txt": "text", ".text": "text", ".md": "text", ".markdown": "text",
                ".html": "html", ".htm": "html", ".pdf": "pdf"}
+_ARTICLE_WORDS = 12  # fewer words than this on a page is navigation, not an article
 CONTENT_TYPES = {"text/plain": "text", "text/markdown": "text", "text/html": "html",
                  "application/xhtml+xml": "html", "application/pdf": "pdf"}
 
@@ -44,8 +45,6 @@ def read_document(data: bytes, name: str, content_type: str | None = None) -> Do
     kind = _kind(data, name, content_type)
     if kind == "pdf":
         return _read_pdf(data, name)
-    if b"\x00" in data[:8192]:
-        raise BadInput(f"{name} looks like a binary file, not text: send a .txt, .md, .html or .pdf file.")
     if kind == "html":
         return _read_html(data, name)
     return Document(text=_decode(data, name))
@@ -71,6 +70,8 @@ def _kind(data: bytes, name: str, content_type: str | None) -> str:
 def _decode(data: bytes, name: str) -> str:
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         return data.decode("utf-16")
+    if b"\x00" in data[:8192]:
+        raise BadInput(f"{name} looks like a binary file, not text: send a .txt, .md, .html or .pdf file.")
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -78,6 +79,8 @@ def _decode(data: bytes, name: str) -> str:
 
 
 def _read_html(data: bytes, name: str) -> Document:
+    if b"\x00" in data[:8192]:
+        raise BadInput(f"{name} looks like a binary file, not a web page.")
     import trafilatura  # imported on first use: it costs a fifth of a second at start-up
 
     extracted = trafilatura.extract(data, output_format="json", with_metadata=True, include_comments=False,
@@ -86,7 +89,7 @@ def _read_html(data: bytes, name: str) -> Document:
         raise BadInput(f"{name} has no article text that newsdesk could find.")
     fields = json.loads(extracted)
     text = str(fields.get("text") or "").replace("\n", "\n\n")
-    if not text.strip():
+    if len(text.split()) < _ARTICLE_WORDS:
         raise BadInput(f"{name} has no article text that newsdesk could find.")
     published = find_date(str(fields.get("date") or ""))
     return Document(text=text, title=fields.get("title") or None, published=published,

@@ -17,7 +17,7 @@ _MONTHS = "jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec"
 _DATE_PATTERNS = (
     (re.compile(rf"\b(\d{{1,2}}) ({_MONTHS})[a-z]*\.?,? (\d{{4}})\b", re.I), ("d", "m", "y")),
     (re.compile(rf"\b({_MONTHS})[a-z]*\.? (\d{{1,2}}),? (\d{{4}})\b", re.I), ("m", "d", "y")),
-    (re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b"), ("y", "m", "d")),
+    (re.compile(r"\b(\d{4})-(\d{2})-(\d{2})(?!\d)"), ("y", "m", "d")),
 )
 _DATELINE = re.compile(r"\s*[–—|·,-]\s*[^–—|·]*\d{4}\s*$")
 _BYLINE = re.compile(r"^(by|from)\s+[A-Z][\w.'-]*(\s+[\w.'-]+){0,5}$", re.I)

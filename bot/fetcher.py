@@ -20,7 +20,8 @@ from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 import urllib3
-from urllib3.exceptions import HTTPError, TimeoutError as Urllib3Timeout
+from urllib3.exceptions import HTTPError
+from urllib3.exceptions import TimeoutError as Urllib3Timeout
 
 from bot.documents import CONTENT_TYPES
 from bot.errors import BadInput

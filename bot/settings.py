@@ -87,7 +87,7 @@ def load_settings(environ: Mapping[str, str] | None = None, env_file: Path | Non
         try:
             return parse(raw)
         except ValueError as error:
-            raise SettingsError(f"{name}={raw!r} is not valid: {error}. Fix it in the environment or .env.")
+            raise SettingsError(f"{name}={raw!r} is not valid: {error}. Fix it in the environment or .env.") from None
 
     defaults = Settings()
     precision = get("NEWSDESK_PRECISION", str, defaults.precision)

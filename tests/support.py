@@ -1,0 +1,115 @@
+"""Test support: the seed, a chat helper, a loopback web server, and a PDF maker."""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+from bot import Newsdesk, Reply, Request
+from bot.messages import Attachment
+
+SEED = Path(__file__).resolve().parent.parent / "seeds" / "dawn-2023-02-19-security-stocktaking.txt"
+
+
+@dataclass
+class Route:
+    status: int = 200
+    body: bytes = b""
+    headers: dict[str, str] = field(default_factory=dict)
+    delay: float = 0.0
+    declare_length: bool = True
+
+
+class Loopback:
+    """Serve `routes` on 127.0.0.1 at a free port; `seen` lists (path, Host header) of every request."""
+
+    def __init__(self) -> None:
+        self.routes: dict[str, Route] = {}
+        self.seen: list[tuple[str, str | None]] = []
+        loopback = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                loopback.seen.append((self.path, self.headers.get("Host")))
+                route = loopback.routes.get(self.path, Route(status=404, body=b"not here"))
+                time.sleep(route.delay)
+                self.send_response(route.status)
+                for name, value in route.headers.items():
+                    self.send_header(name, value)
+                if route.declare_length:
+                    self.send_header("Content-Length", str(len(route.body)))
+                self.end_headers()
+                try:
+                    self.wfile.write(route.body)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.port = self.server.server_address[1]
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def url(self, path: str, host: str = "127.0.0.1") -> str:
+        return f"http://{host}:{self.port}{path}"
+
+    def route(self, path: str, **kwargs: object) -> None:
+        self.routes[path] = Route(**kwargs)  # type: ignore[arg-type]
+
+    def __enter__(self) -> Loopback:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def make_pdf(lines: list[str]) -> bytes:
+    """A minimal, valid one-page PDF whose text layer holds `lines`."""
+
+    def escape(text: str) -> str:
+        return text.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
+
+    content = "BT /F1 11 Tf 72 720 Td 14 TL " + " ".join(f"({escape(line)}) '" for line in lines) + " ET"
+    objects = [
+        "<< /Type /Catalog /Pages 2 0 R >>",
+        "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
+        "/Resources << /Font << /F1 5 0 R >> >> >>",
+        f"<< /Length {len(content)} >>\nstream\n{content}\nendstream",
+        "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    ]
+    out = b"%PDF-1.4\n"
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += f"{number} 0 obj\n{body}\nendobj\n".encode()
+    xref = len(out)
+    out += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode()
+    out += b"".join(f"{offset:010d} 00000 n \n".encode() for offset in offsets)
+    out += f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
+    return out
+
+
+class Chat:
+    """Send chat commands to a desk as one user in one channel, the way an adapter would."""
+
+    def __init__(self, desk: Newsdesk, channel: str = "C1", thread: str | None = None) -> None:
+        self.desk = desk
+        self.channel = channel
+        self.thread = thread
+
+    def say(self, text: str, *attachments: Attachment) -> list[Reply]:
+        request = Request(text=text, user="U1", channel=self.channel, platform="test", thread=self.thread,
+                          received_at=datetime.now(UTC), attachments=attachments)
+        return self.desk.handle(request)
+
+    def text(self, text: str, *attachments: Attachment) -> str:
+        return "\n".join(reply.text for reply in self.say(text, *attachments))

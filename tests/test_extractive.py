@@ -1,0 +1,90 @@
+"""The embedded engine on the seed editorial, with the real all-MiniLM-L6-v2: facts from seeds/README.md."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot import Editorial, Newsdesk
+
+
+def test_who_ended_the_siege_cites_the_sindh_police_sentence(desk: Newsdesk, seed: Editorial) -> None:
+    answer = desk.ask("Who ended the siege?", seed)
+    assert not answer.abstained
+    assert answer.citations[0].text.startswith("Sindh police officers, backed by Rangers and military personnel")
+    assert seed.sentence(answer.citations[0].sentence) == answer.citations[0].text
+
+
+@pytest.mark.parametrize("question", ["How many people died?", "When will the multiparty conference be held?",
+                                      "What does the editorial say about India?"])
+def test_what_the_editorial_does_not_say_is_abstained_on(desk: Newsdesk, seed: Editorial, question: str) -> None:
+    answer = desk.ask(question, seed)
+    assert answer.abstained and answer.answer == "The editorial does not say."
+    closest = answer.citations[0]
+    assert seed.sentence(closest.sentence) == closest.text
+
+
+def test_who_let_the_militants_back_names_the_former_government(desk: Newsdesk, seed: Editorial) -> None:
+    answer = desk.ask("Who let the militants back into Pakistan?", seed)
+    quoted = " ".join(c.text for c in answer.citations)
+    assert not answer.abstained and ("PTI" in quoted or "Bajwa" in quoted)
+
+
+def test_who_attacked_names_the_ttp_and_the_karachi_police_office(desk: Newsdesk, seed: Editorial) -> None:
+    answer = desk.ask("Who attacked the Karachi Police Office?", seed)
+    assert not answer.abstained and "Karachi Police Office" in answer.citations[0].text
+
+
+def test_every_summary_point_is_a_verbatim_numbered_source_sentence(desk: Newsdesk, seed: Editorial) -> None:
+    for length in ("short", "medium", "long"):
+        summary = desk.summarize(seed, length)
+        for point in (summary.tldr, *summary.key_points, *summary.calls_to_action):
+            assert seed.sentence(point.sentence) == point.text
+
+
+def test_key_points_are_three_to_five_in_document_order_and_length_changes_them(desk: Newsdesk,
+                                                                                seed: Editorial) -> None:
+    counts = {length: len(desk.summarize(seed, length).key_points) for length in ("short", "medium", "long")}
+    assert 3 <= counts["medium"] <= 5 and counts["short"] < counts["medium"] < counts["long"]
+    numbers = [p.sentence for p in desk.summarize(seed).key_points]
+    assert numbers == sorted(numbers)
+
+
+def test_calls_to_action_are_the_editorials_demands(desk: Newsdesk, seed: Editorial) -> None:
+    summary = desk.summarize(seed)
+    demands = [p.text for p in summary.calls_to_action]
+    assert demands and all(any(w in d for w in ("must", "should", "need", "is needed")) for d in demands)
+    assert any("facilitation networks" in d or "reassure" in d for d in demands)
+    assert not any("what should be well-protected" in d for d in demands)
+
+
+def test_what_does_it_call_for_quotes_a_demand(desk: Newsdesk, seed: Editorial) -> None:
+    answer = desk.ask("What does the editorial call for?", seed)
+    assert not answer.abstained
+    assert any(w in answer.citations[0].text for w in ("must", "should", "need", "called for"))
+
+
+def test_the_summary_json_follows_the_contract(desk: Newsdesk, seed: Editorial) -> None:
+    data = desk.summarize(seed).to_json()
+    assert set(data) >= {"editorial", "tldr", "key_points", "calls_to_action", "engine", "model"}
+    assert set(data["editorial"]) >= {"id", "title", "source", "sha256"}
+    assert data["engine"] == "extractive" and data["model"] == "all-MiniLM-L6-v2"
+    assert set(data["tldr"]) == {"text", "sentence"} and isinstance(data["tldr"]["sentence"], int)
+
+
+def test_a_second_summary_comes_from_the_cache_and_both_are_audited(desk: Newsdesk, seed: Editorial) -> None:
+    first = desk.summarize(seed)
+    second = desk.summarize(seed)
+    assert second == first
+    records = [r for r in desk.store.audit_log() if r["kind"] == "summary"]
+    assert len(records) == 2 and all(r["sha256"] == seed.sha256 and r["version"] for r in records)
+
+
+def test_asking_across_the_library_names_the_editorial(desk: Newsdesk, seed: Editorial) -> None:
+    other = desk.add(desk.reader.from_text(
+        "The ferry operator has raised fares by forty per cent in two years. The regulator should cap fares on "
+        "lifeline routes before the islands empty. Islanders cannot reach hospital appointments in winter."))
+    answer = desk.ask("Who should cap ferry fares?", None)
+    assert answer.citations[0].editorial.id == other.id
+    assert answer.to_json()["citations"][0]["editorial"]["id"] == other.id
+    siege = desk.ask("Who ended the siege?", None)
+    assert siege.citations[0].editorial.id == seed.id

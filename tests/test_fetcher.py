@@ -1,0 +1,136 @@
+"""The SSRF guard and the fetcher, against a loopback server standing in for the web."""
+
+from __future__ import annotations
+
+import socket
+from typing import Any
+
+import pytest
+
+from bot.errors import BadInput
+from bot.fetcher import Fetcher, is_public_address
+
+from .support import Loopback
+
+PAGE = (b"<html><head><title>Ferry fares</title></head><body><article><p>The ferry operator has raised fares by "
+        b"forty per cent in two years while cutting the winter timetable in half.</p><p>The regulator should "
+        b"cap fares on lifeline routes before the islands empty.</p></article></body></html>")
+
+
+@pytest.fixture
+def web() -> Any:
+    with Loopback() as server:
+        yield server
+
+
+def open_fetcher(**kwargs: Any) -> Fetcher:
+    return Fetcher(max_bytes=kwargs.pop("max_bytes", 100_000), timeout=kwargs.pop("timeout", 2.0), **kwargs)
+
+
+def pinned(name: str, address: str) -> Any:
+    """The system resolver plus one made-up host name, the way a newsroom's internal DNS adds its own."""
+
+    def resolve(host: str, port: int, **kwargs: Any) -> list[tuple[Any, ...]]:
+        if host != name:
+            return socket.getaddrinfo(host, port, **kwargs)
+        return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (address, port))]
+
+    return resolve
+
+
+def test_a_page_is_fetched_when_private_addresses_are_allowed(web: Loopback) -> None:
+    web.route("/ferry", body=PAGE, headers={"Content-Type": "text/html; charset=utf-8"})
+    page = open_fetcher(allow_private=True).fetch(web.url("/ferry"))
+    assert page.data == PAGE and page.content_type == "text/html"
+
+
+@pytest.mark.parametrize("host", [
+    "127.0.0.1", "localhost", "2130706433", "0x7f.0.0.1", "0177.0.0.1", "127.1", "[::1]", "[::ffff:127.0.0.1]",
+    "0.0.0.0", "10.0.0.8", "172.16.4.4", "192.168.1.1", "169.254.169.254", "100.100.100.200", "224.0.0.1",
+    "240.0.0.1", "[fe80::1]", "[fd00:ec2::254]", "[::ffff:a9fe:a9fe]", "[2002:a9fe:a9fe::]",
+])
+def test_internal_addresses_in_every_spelling_are_refused_before_connecting(host: str) -> None:
+    with pytest.raises(BadInput, match="private or internal addresses"):
+        open_fetcher().fetch(f"http://{host}/latest/meta-data/")
+
+
+@pytest.mark.parametrize("address", ["8.8.8.8", "2606:4700:4700::1111", "::ffff:8.8.8.8"])
+def test_public_addresses_pass_the_guard(address: str) -> None:
+    assert is_public_address(address)
+
+
+def test_a_host_whose_dns_points_inside_is_refused() -> None:
+    fetcher = open_fetcher(resolve=pinned("news.example", "10.1.2.3"))
+    with pytest.raises(BadInput, match="private or internal"):
+        fetcher.fetch("https://news.example/opinion")
+
+
+@pytest.mark.parametrize("url", ["file:///etc/passwd", "ftp://example.com/x", "gopher://example.com/", "http:///x"])
+def test_only_http_and_https_links_are_opened(url: str) -> None:
+    with pytest.raises(BadInput):
+        open_fetcher().fetch(url)
+
+
+def test_the_connection_goes_to_the_address_that_was_checked(web: Loopback) -> None:
+    web.route("/ferry", body=PAGE, headers={"Content-Type": "text/html"})
+    fetcher = open_fetcher(trusted_hosts={"cms.newsroom.test"}, resolve=pinned("cms.newsroom.test", "127.0.0.1"))
+    page = fetcher.fetch(web.url("/ferry", host="cms.newsroom.test"))
+    assert page.data == PAGE
+    assert web.seen == [("/ferry", f"cms.newsroom.test:{web.port}")]
+
+
+def test_redirects_are_followed_and_each_hop_checked(web: Loopback) -> None:
+    web.route("/old", status=301, headers={"Location": "/new"})
+    web.route("/new", status=302, headers={"Location": web.url("/ferry")})
+    web.route("/ferry", body=PAGE, headers={"Content-Type": "text/html"})
+    page = open_fetcher(allow_private=True).fetch(web.url("/old"))
+    assert page.url == web.url("/ferry") and page.data == PAGE
+
+
+def test_more_than_five_redirects_are_refused(web: Loopback) -> None:
+    for hop in range(7):
+        web.route(f"/hop{hop}", status=302, headers={"Location": f"/hop{hop + 1}"})
+    with pytest.raises(BadInput, match="more than 5 times"):
+        open_fetcher(allow_private=True).fetch(web.url("/hop0"))
+    assert len(web.seen) == 6
+
+
+@pytest.mark.parametrize("target", ["http://127.0.0.1:{port}/ferry", "http://169.254.169.254/latest/meta-data/",
+                                    "http://[::1]:{port}/ferry"])
+def test_a_redirect_to_an_internal_address_is_refused_with_the_setting_off(web: Loopback, target: str) -> None:
+    web.route("/story", status=302, headers={"Location": target.format(port=web.port)})
+    web.route("/ferry", body=PAGE, headers={"Content-Type": "text/html"})
+    fetcher = open_fetcher(trusted_hosts={"cms.newsroom.test"}, resolve=pinned("cms.newsroom.test", "127.0.0.1"))
+    with pytest.raises(BadInput, match="private or internal"):
+        fetcher.fetch(web.url("/story", host="cms.newsroom.test"))
+    assert [path for path, _ in web.seen] == ["/story"]
+
+
+def test_a_slow_server_times_out_with_a_sentence(web: Loopback) -> None:
+    web.route("/slow", body=PAGE, headers={"Content-Type": "text/html"}, delay=1.5)
+    with pytest.raises(BadInput, match="did not answer within 0.3 seconds"):
+        open_fetcher(allow_private=True, timeout=0.3).fetch(web.url("/slow"))
+
+
+@pytest.mark.parametrize("declare_length", [True, False])
+def test_reading_stops_past_the_size_cap(web: Loopback, declare_length: bool) -> None:
+    web.route("/huge", body=b"<p>" + b"x" * 300_000, headers={"Content-Type": "text/html"},
+              declare_length=declare_length)
+    with pytest.raises(BadInput, match="larger than newsdesk's limit of 100,000 bytes"):
+        open_fetcher(allow_private=True).fetch(web.url("/huge"))
+
+
+def test_content_types_newsdesk_does_not_read_are_refused(web: Loopback) -> None:
+    web.route("/photo", body=b"\x89PNG", headers={"Content-Type": "image/png"})
+    with pytest.raises(BadInput, match="image/png"):
+        open_fetcher(allow_private=True).fetch(web.url("/photo"))
+
+
+def test_an_error_status_is_reported(web: Loopback) -> None:
+    with pytest.raises(BadInput, match="answered 404"):
+        open_fetcher(allow_private=True).fetch(web.url("/missing"))
+
+
+def test_an_unknown_host_is_reported() -> None:
+    with pytest.raises(BadInput, match="could not find the host"):
+        open_fetcher(resolve=pinned("other.test", "8.8.8.8")).fetch("https://no-such-host.invalid/")

@@ -1,0 +1,84 @@
+"""The SQLite store: what it keeps, that it survives a restart, and that two processes can share it."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import numpy as np
+
+from bot.editorial import make_editorial
+from bot.schema import MIGRATIONS
+from bot.store import Store
+
+from .support import SEED
+
+
+def test_an_editorial_survives_a_restart_with_its_sentences(tmp_path: Path) -> None:
+    path = tmp_path / "n.db"
+    store = Store(path)
+    saved = store.save(make_editorial(SEED.read_text(), "seed"))
+    store.close()
+    reopened = Store(path)
+    again = reopened.get(saved.id)
+    assert again is not None
+    assert again.sentences == saved.sentences and again.title == "Security stocktaking"
+    assert again.published == saved.published and again.stored_at == saved.stored_at
+    assert reopened.schema_version == len(MIGRATIONS)
+    assert reopened._db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+def test_the_same_text_twice_is_one_editorial(tmp_path: Path) -> None:
+    store = Store(tmp_path / "n.db")
+    first = store.save(make_editorial(SEED.read_text(), "seed"))
+    second = store.save(make_editorial(SEED.read_text().replace("\n\n", "\n\n\n"), "pasted text"))
+    assert second.id == first.id and second.source == "seed" and store.count() == 1
+
+
+def test_short_id_prefixes_find_an_editorial_and_ambiguous_ones_do_not(tmp_path: Path) -> None:
+    store = Store(tmp_path / "n.db")
+    saved = store.save(make_editorial("The council must act now.", "a"))
+    store.save(make_editorial("The mayor should resign today.", "b"))
+    found = store.get(saved.id[:5])
+    assert found is not None and found.id == saved.id
+    assert store.get("") is None and store.get("zzzz") is None
+
+
+def test_vectors_summaries_conversations_and_audit_round_trip(tmp_path: Path) -> None:
+    store = Store(tmp_path / "n.db")
+    saved = store.save(make_editorial("The council must act now. Residents are waiting.", "a"))
+    vectors = np.arange(6, dtype=np.float32).reshape(2, 3)
+    store.save_vectors(saved.id, "mini", vectors)
+    stored_vectors = store.vectors(saved.id, "mini")
+    assert stored_vectors is not None and np.array_equal(stored_vectors, vectors)
+    assert store.vectors(saved.id, "other-model") is None
+    store.cache_summary(saved.sha256, "extractive", "v1|medium", {"tldr": {"text": "x", "sentence": 1}})
+    assert store.cached_summary(saved.sha256, "extractive", "v1|medium") == {"tldr": {"text": "x", "sentence": 1}}
+    assert store.cached_summary(saved.sha256, "extractive", "v1|long") is None
+    store.remember("slack:C1:", saved.id)
+    recalled = store.recall("slack:C1:")
+    assert recalled is not None and recalled.id == saved.id and store.recall("slack:C2:") is None
+    store.audit(kind="answer", engine="extractive", model="mini", version="v1", sha256=saved.sha256,
+                platform="slack", question="Who?", abstained=True)
+    record = store.audit_log()[0]
+    assert (record["kind"], record["model"], record["sha256"], record["abstained"]) == ("answer", "mini",
+                                                                                          saved.sha256, 1)
+
+
+def test_two_processes_write_to_one_store_at_once(tmp_path: Path) -> None:
+    path = tmp_path / "shared.db"
+    Store(path).close()
+    writer = textwrap.dedent(f"""
+        import sys
+        from pathlib import Path
+        from bot.editorial import make_editorial
+        from bot.store import Store
+        store = Store(Path({str(path)!r}))
+        for n in range(40):
+            store.save(make_editorial(f"Writer {{sys.argv[1]}} files editorial number {{n}}.", "w"))
+    """)
+    processes = [subprocess.Popen([sys.executable, "-c", writer, name]) for name in ("one", "two")]
+    assert [p.wait(timeout=60) for p in processes] == [0, 0]
+    assert Store(path).count() == 80
