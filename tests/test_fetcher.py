@@ -108,7 +108,7 @@ def test_a_redirect_to_an_internal_address_is_refused_with_the_setting_off(web: 
 
 def test_a_slow_server_times_out_with_a_sentence(web: Loopback) -> None:
     web.route("/slow", body=PAGE, headers={"Content-Type": "text/html"}, delay=1.5)
-    with pytest.raises(BadInput, match="did not answer within 0.3 seconds"):
+    with pytest.raises(BadInput, match=r"did not answer within 0\.3 seconds"):
         open_fetcher(allow_private=True, timeout=0.3).fetch(web.url("/slow"))
 
 

@@ -1,0 +1,135 @@
+"""The `newsdesk` command line: output, JSON contract, exit codes, and no traceback for user mistakes."""
+
+from __future__ import annotations
+
+import io
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.cli import main
+
+from .support import SEED, Loopback, make_pdf
+
+
+@pytest.fixture(autouse=True)
+def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("NEWSDESK_DB", str(tmp_path / "cli.db"))
+    for name in ("NEWSDESK_ENGINE", "NEWSDESK_LOG_LEVEL", "NEWSDESK_ALLOW_PRIVATE_URLS", "NEWSDESK_MAX_CHARS"):
+        monkeypatch.delenv(name, raising=False)
+    return tmp_path
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    status = main(list(argv))
+    out, err = capsys.readouterr()
+    return status, out, err
+
+
+def run_json(capsys: pytest.CaptureFixture[str], *argv: str) -> Any:
+    status, out, err = run(capsys, *argv, "--json")
+    assert status == 0, err
+    return json.loads(out)
+
+
+def test_summarize_prints_the_summary_with_sentence_numbers(capsys: pytest.CaptureFixture[str]) -> None:
+    status, out, _ = run(capsys, "summarize", str(SEED))
+    assert status == 0
+    assert out.startswith("Security stocktaking (19 Feb 2023) · id ")
+    assert "TL;DR:" in out and "Key points:" in out and "What it calls for:" in out and "[21]" in out
+
+
+def test_summarize_json_contract(capsys: pytest.CaptureFixture[str]) -> None:
+    data = run_json(capsys, "summarize", str(SEED), "--length", "long")
+    assert data["editorial"]["title"] == "Security stocktaking" and len(data["editorial"]["sha256"]) == 64
+    assert data["engine"] == "extractive" and data["model"] == "all-MiniLM-L6-v2"
+    sentences = SEED.read_text().replace("`", "'")
+    for point in [data["tldr"], *data["key_points"], *data["calls_to_action"]]:
+        assert point["text"] in sentences and point["sentence"] >= 1
+
+
+def test_ask_json_contract_and_abstention(capsys: pytest.CaptureFixture[str]) -> None:
+    data = run_json(capsys, "ask", str(SEED), "Who ended the siege?")
+    assert set(data) >= {"question", "answer", "abstained", "score", "citations", "editorial"}
+    assert data["abstained"] is False and data["citations"][0]["sentence"] == 20
+    unsaid = run_json(capsys, "ask", str(SEED), "How many people died?")
+    assert unsaid["abstained"] is True and unsaid["answer"] == "The editorial does not say."
+
+
+def test_add_many_then_list_and_ask_the_library(capsys: pytest.CaptureFixture[str], workdir: Path) -> None:
+    ferry = workdir / "ferry.md"
+    ferry.write_text("# Ferry fares\n\nThe ferry operator has raised fares by forty per cent in two years. "
+                     "The regulator should cap fares on lifeline routes.")
+    added = run_json(capsys, "add", str(SEED), str(ferry))
+    assert [e["title"] for e in added] == ["Security stocktaking", "Ferry fares"]
+    listed = run_json(capsys, "editorials")
+    assert {e["title"] for e in listed} == {"Security stocktaking", "Ferry fares"}
+    answer = run_json(capsys, "ask", "--all", "Who should cap ferry fares?")
+    assert answer["citations"][0]["editorial"]["title"] == "Ferry fares"
+    by_id = run_json(capsys, "ask", added[0]["id"][:6], "Who ended the siege?")
+    assert by_id["editorial"]["id"] == added[0]["id"]
+
+
+def test_standard_input_is_a_source(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(SEED.read_bytes())))
+    data = run_json(capsys, "summarize", "-")
+    assert data["editorial"]["source"] == "standard input" and data["editorial"]["title"] == "Security stocktaking"
+
+
+def test_a_url_is_a_source_with_the_private_setting_on(capsys: pytest.CaptureFixture[str],
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("NEWSDESK_ALLOW_PRIVATE_URLS", "true")
+    with Loopback() as web:
+        web.route("/op-ed.pdf", body=make_pdf(["The council must publish a repair schedule this year.",
+                                               "Residents have waited a decade for clean water."]),
+                  headers={"Content-Type": "application/pdf"})
+        data = run_json(capsys, "summarize", web.url("/op-ed.pdf"))
+    assert data["editorial"]["source"].endswith("/op-ed.pdf") and "repair schedule" in json.dumps(data)
+
+
+@pytest.mark.parametrize(
+    ("setup", "message"),
+    [
+        (lambda d: d.joinpath("empty.txt").write_text("  \n"), "no text to read"),
+        (lambda d: d.joinpath("empty.txt").write_bytes(bytes(range(256)) * 40), "binary file"),
+        (lambda d: d.joinpath("empty.txt").write_bytes("Café".encode("latin-1")), "not UTF-8"),
+        (lambda d: d.joinpath("empty.txt").write_text("word " * 60_000), "reads at most 200,000"),
+        (lambda d: d.joinpath("empty.txt").unlink(missing_ok=True), "neither a file"),
+    ],
+    ids=["empty", "binary", "non-utf8", "too-long", "missing"],
+)
+def test_bad_input_exits_2_with_one_sentence(capsys: pytest.CaptureFixture[str], workdir: Path,
+                                             setup: Any, message: str) -> None:
+    setup(workdir)
+    status, out, err = run(capsys, "summarize", str(workdir / "empty.txt"))
+    assert status == 2 and out == ""
+    assert message in err and err.count("\n") == 1 and "Traceback" not in err
+
+
+def test_a_private_url_is_refused_by_default(capsys: pytest.CaptureFixture[str]) -> None:
+    status, _, err = run(capsys, "summarize", "http://localhost:8080/admin")
+    assert status == 2 and "private or internal" in err
+
+
+def test_ask_needs_a_question(capsys: pytest.CaptureFixture[str]) -> None:
+    status, _, err = run(capsys, "ask", str(SEED))
+    assert status == 2 and "QUESTION" in err
+
+
+def test_a_bad_setting_names_the_variable(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("NEWSDESK_MAX_CHARS", "lots")
+    status, _, err = run(capsys, "editorials")
+    assert status == 2 and "NEWSDESK_MAX_CHARS" in err
+
+
+def test_the_installed_command_prints_no_traceback(workdir: Path) -> None:
+    result = subprocess.run([sys.executable, "-m", "bot", "summarize", str(workdir / "nothing.pdf")],
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 2
+    assert result.stderr.strip() == f"newsdesk: {workdir / 'nothing.pdf'} is neither a file newsdesk can find " \
+                                    "nor an http(s) link."

@@ -1,0 +1,46 @@
+"""Settings from the environment and .env, validated once, with secrets that never print."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot import build_newsdesk
+from bot.errors import SettingsError
+from bot.settings import Settings, load_settings
+
+
+def test_env_file_values_are_read_and_the_environment_wins(tmp_path: Path) -> None:
+    env_file = tmp_path / ".env"
+    env_file.write_text("NEWSDESK_DB=/data/desk.db\nNEWSDESK_MAX_CHARS=5000\nSLACK_BOT_TOKEN=xoxb-from-file\n"
+                        "NEWSDESK_TRUSTED_HOSTS=cms.local, Wiki.Local\n")
+    settings = load_settings({"NEWSDESK_MAX_CHARS": "7000"}, env_file)
+    assert settings.db_path == Path("/data/desk.db") and settings.max_chars == 7000
+    assert settings.trusted_hosts == frozenset({"cms.local", "wiki.local"})
+    assert settings.slack_bot_token is not None and settings.slack_bot_token.reveal() == "xoxb-from-file"
+    assert "xoxb-from-file" not in repr(settings) and "xoxb-from-file" not in str(settings)
+
+
+def test_defaults_need_no_environment_at_all(tmp_path: Path) -> None:
+    settings = load_settings({}, tmp_path / "missing.env")
+    assert settings == Settings() and settings.allow_private_urls is False and settings.engine == "extractive"
+
+
+@pytest.mark.parametrize(("name", "value"), [("NEWSDESK_MAX_CHARS", "-3"), ("NEWSDESK_ALLOW_PRIVATE_URLS", "maybe"),
+                                             ("NEWSDESK_ABSTAIN_BELOW", "1.5"), ("NEWSDESK_PRECISION", "int4"),
+                                             ("NEWSDESK_FETCH_TIMEOUT", "soon"), ("NEWSDESK_LOG_LEVEL", "LOUD")])
+def test_a_bad_value_is_one_sentence_naming_the_variable(tmp_path: Path, name: str, value: str) -> None:
+    with pytest.raises(SettingsError, match=name):
+        load_settings({name: value}, None)
+
+
+def test_an_unknown_engine_names_the_choices(tmp_path: Path) -> None:
+    with pytest.raises(SettingsError, match="choose one of: extractive, fake"):
+        build_newsdesk(Settings(db_path=tmp_path / "n.db", engine="gpt-9"))
+
+
+def test_an_embedding_model_folder_that_is_not_there_is_named(tmp_path: Path) -> None:
+    desk = build_newsdesk(Settings(db_path=tmp_path / "n.db", embedding_model=tmp_path / "no-model"))
+    with pytest.raises(SettingsError, match="NEWSDESK_EMBEDDING_MODEL"):
+        desk.embedder.load()
