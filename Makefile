@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint bench clean
+.PHONY: run test bench clean
 
 $(STAMP): pyproject.toml Makefile
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -18,11 +18,9 @@ run: $(STAMP)
 	$(BIN)/newsdesk serve
 
 test: $(STAMP)
-	$(BIN)/python -m pytest -q
-
-lint: $(STAMP)
 	$(BIN)/ruff check bot adapters tests bench
 	$(BIN)/mypy
+	$(BIN)/python -m pytest -q
 
 bench: $(STAMP)
 	$(BIN)/python bench/latency.py

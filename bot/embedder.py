@@ -21,6 +21,9 @@ log = logging.getLogger(__name__)
 
 DEFAULT_MODEL_NAME = "all-MiniLM-L6-v2"
 _BATCH = 8  # measured: batches of similar-length sentences beat one padded batch on 2 cores
+# Padding lengths to a multiple of 8 bounds how many tensor shapes oneDNN compiles and caches: unpadded,
+# resident memory grew by 600 MB over 266 editorials; padded, by under 200 MB, at about the same speed.
+_PAD_TO = 8
 
 
 def default_model_dir() -> Path:
@@ -55,8 +58,8 @@ class Embedder:
         with torch.inference_mode():
             for start in range(0, len(order), _BATCH):
                 batch = order[start : start + _BATCH]
-                inputs = tokenizer([texts[i] for i in batch], padding=True, truncation=True,
-                                   max_length=256, return_tensors="pt")
+                inputs = tokenizer([texts[i] for i in batch], padding=True, truncation=True, max_length=256,
+                                   pad_to_multiple_of=_PAD_TO, return_tensors="pt")
                 hidden = model(**inputs).last_hidden_state.float()
                 mask = inputs["attention_mask"].unsqueeze(-1).float()
                 pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9)

@@ -6,6 +6,7 @@ something the editorial does not say.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 import numpy as np
@@ -27,6 +28,12 @@ from bot.summary import Point, Summary
 __all__ = ["ExtractiveEngine"]
 
 _CALLS = {"short": 2, "medium": 5, "long": 8}
+# A TL;DR has to stand alone, so sentences that lean on the one before ("Hence...", "This...") lose out.
+_LEANS_BACK = re.compile(
+    r"^(equally|secondly|thirdly|finally|hence|but|and|or|so|also|moreover|however|furthermore|this|these|that|"
+    r"those|it|its|they|their|he|she|such|certainly|still|yet|then|thus|therefore|instead|indeed)\b",
+    re.IGNORECASE,
+)
 _MIN_WORDS = 6
 
 
@@ -54,7 +61,7 @@ class ExtractiveEngine:
         sentences = editorial.sentences
         scores = _salience(sentences, vectors)
         full = [i for i, s in enumerate(sentences) if len(s.split()) >= _MIN_WORDS and not s.endswith("?")]
-        tldr = max(full or range(len(sentences)), key=lambda i: scores[i])
+        tldr = max(full or range(len(sentences)), key=lambda i: scores[i] - 0.1 * bool(_LEANS_BACK.match(sentences[i])))
         demands = sorted((i for i, s in enumerate(sentences) if i != tldr and is_demand(s)),
                          key=lambda i: -scores[i])[: _CALLS[length]]
         wanted = key_point_count(len(sentences), length)
