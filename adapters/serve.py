@@ -27,14 +27,8 @@ PLATFORMS = {
 
 def serve(desk: Newsdesk, stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdout) -> None:
     """Run the configured adapters; with none configured, open the console on the seed editorial."""
-    settings = desk.settings
-    configured = {
-        "Slack": settings.slack_bot_token is not None and settings.slack_app_token is not None,
-        "Discord": settings.discord_token is not None,
-    }
-    for platform, on in configured.items():
-        if on:
-            log.warning("%s is configured, but this version of newsdesk has no %s adapter yet", platform, platform)
+    for platform in desk.settings.platforms:
+        log.warning("%s is configured, but this version of newsdesk has no %s adapter yet", platform, platform)
     hints = "; ".join(f"{platform}: set {' and '.join(names)}" for platform, names in PLATFORMS.items())
     print(f"No chat platform is running, so newsdesk opens the console. To reach Slack or Discord, put their "
           f"tokens in .env ({hints}).", file=stdout)

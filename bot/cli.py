@@ -60,8 +60,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         settings = load_settings()
-        interactive = args.command in ("chat", "serve")
-        _log_to_stderr(settings.log_level or ("INFO" if interactive else "WARNING"))
+        # A server's admin reads its log; an editor at the console or a shell reads only the answers.
+        serving = args.command == "serve" and bool(settings.platforms)
+        _log_to_stderr(settings.log_level or ("INFO" if serving else "WARNING"))
         desk = build_newsdesk(settings)
         return _run(desk, args)
     except (BadInput, SettingsError) as error:

@@ -69,6 +69,16 @@ class Settings:
     slack_signing_secret: Secret | None = None
     discord_token: Secret | None = None
 
+    @property
+    def platforms(self) -> list[str]:
+        """The chat platforms whose tokens are configured."""
+        configured = []
+        if self.slack_bot_token and (self.slack_app_token or self.slack_signing_secret):
+            configured.append("Slack")
+        if self.discord_token:
+            configured.append("Discord")
+        return configured
+
 
 def load_settings(environ: Mapping[str, str] | None = None, env_file: Path | None = Path(".env")) -> Settings:
     """Read settings from `environ` (default: the process environment) over the `.env` file.
