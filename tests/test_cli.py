@@ -20,7 +20,8 @@ from .support import SEED, Loopback, make_pdf
 def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("NEWSDESK_DB", str(tmp_path / "cli.db"))
-    for name in ("NEWSDESK_ENGINE", "NEWSDESK_LOG_LEVEL", "NEWSDESK_ALLOW_PRIVATE_URLS", "NEWSDESK_MAX_CHARS"):
+    for name in ("NEWSDESK_ENGINE", "NEWSDESK_LOG_LEVEL", "NEWSDESK_ALLOW_PRIVATE_URLS", "NEWSDESK_MAX_CHARS",
+                 "NEWSDESK_FETCH_TIMEOUT", "NEWSDESK_MAX_BYTES"):
         monkeypatch.delenv(name, raising=False)
     return tmp_path
 
@@ -100,15 +101,35 @@ def test_a_url_is_a_source_with_the_private_setting_on(capsys: pytest.CaptureFix
         (lambda d: d.joinpath("empty.txt").write_bytes("Café".encode("latin-1")), "not UTF-8"),
         (lambda d: d.joinpath("empty.txt").write_text("word " * 60_000), "reads at most 200,000"),
         (lambda d: d.joinpath("empty.txt").unlink(missing_ok=True), "neither a file"),
+        (lambda d: d.joinpath("empty.pdf").write_bytes(b"%PDF-1.7\n%broken beyond repair"), "PDF"),
+        (lambda d: d.joinpath("empty.html").write_text("<html><body><nav>Home</nav></body></html>"), "no article"),
+        (lambda d: d.joinpath("empty.docx").write_bytes(b"PK\x03\x04..."), ".txt, .md, .html and .pdf"),
     ],
-    ids=["empty", "binary", "non-utf8", "too-long", "missing"],
+    ids=["empty", "binary", "non-utf8", "too-long", "missing", "corrupt-pdf", "html-without-article", "unknown-type"],
 )
 def test_bad_input_exits_2_with_one_sentence(capsys: pytest.CaptureFixture[str], workdir: Path,
                                              setup: Any, message: str) -> None:
     setup(workdir)
-    status, out, err = run(capsys, "summarize", str(workdir / "empty.txt"))
+    written = sorted(workdir.glob("empty.*"))
+    status, out, err = run(capsys, "summarize", str(written[0] if written else workdir / "empty.txt"))
     assert status == 2 and out == ""
     assert message in err and err.count("\n") == 1 and "Traceback" not in err
+
+
+def test_a_ten_megabyte_paste_on_standard_input_is_refused(capsys: pytest.CaptureFixture[str],
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(b"The council must act. " * 480_000)))
+    status, _, err = run(capsys, "summarize", "-")
+    assert status == 2 and "limit of 5,000,000 bytes" in err
+
+
+def test_a_url_that_times_out_exits_2(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("NEWSDESK_ALLOW_PRIVATE_URLS", "true")
+    monkeypatch.setenv("NEWSDESK_FETCH_TIMEOUT", "0.3")
+    with Loopback() as web:
+        web.route("/slow", body=b"<p>late</p>", headers={"Content-Type": "text/html"}, delay=1.5)
+        status, _, err = run(capsys, "summarize", web.url("/slow"))
+    assert status == 2 and "did not answer within 0.3 seconds" in err
 
 
 def test_a_private_url_is_refused_by_default(capsys: pytest.CaptureFixture[str]) -> None:

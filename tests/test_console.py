@@ -39,6 +39,13 @@ def test_console_keeps_running_after_mistakes_and_stops_at_quit(desk: Newsdesk) 
     assert "library is empty" not in transcript  # nothing after quit ran
 
 
+def test_console_keeps_running_after_a_binary_file(desk: Newsdesk, tmp_path: Path) -> None:
+    photo = tmp_path / "photo.txt"
+    photo.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00" * 50)
+    transcript = converse(desk, [f"/summarize {photo}", f"/summarize {SEED}"])
+    assert "photo.txt looks like a binary file" in transcript and "TL;DR:" in transcript
+
+
 def test_console_ends_at_end_of_input_without_a_prompt_when_piped(desk: Newsdesk) -> None:
     out = io.StringIO()
     run_console(desk.handle, max_bytes=1000, stdin=io.StringIO("help"), stdout=out, user="editor")
