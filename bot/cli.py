@@ -15,6 +15,7 @@ from typing import Any
 from bot.app import build_newsdesk
 from bot.editorial import Editorial
 from bot.errors import BadInput, SettingsError
+from bot.evaluation.command import add_eval_parser, run_eval
 from bot.messages import Attachment
 from bot.newsdesk import Newsdesk
 from bot.render import answer_text, editorials_text, summary_text
@@ -44,9 +45,10 @@ def _parser() -> argparse.ArgumentParser:
     add.add_argument("sources", nargs="+", metavar="SOURCE")
 
     commands.add_parser("editorials", help="list the stored editorials").add_argument("--limit", type=int, default=20)
+    add_eval_parser(commands)
     commands.add_parser("chat", help="open the console adapter")
     commands.add_parser("serve", help="run the configured chat adapters (the console when none is)")
-    for sub in {id(p): p for p in commands.choices.values()}.values():  # aliases share a parser
+    for sub in {id(p): p for name, p in commands.choices.items() if name != "eval"}.values():  # aliases share one
         sub.add_argument("--json", action="store_true", help="print JSON instead of text")
     return parser
 
@@ -92,6 +94,8 @@ def _run(desk: Newsdesk, args: argparse.Namespace) -> int:
         _ask(desk, args)
     elif args.command == "add":
         return _add(desk, args)
+    elif args.command == "eval":
+        run_eval(desk, args)
     elif args.command == "editorials":
         editorials = desk.store.latest(args.limit)
         _print(args, [_listing(e) for e in editorials], editorials_text(editorials))

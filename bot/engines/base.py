@@ -42,6 +42,10 @@ class Engine(Protocol):
         """Summarise one editorial at `length` (short, medium or long)."""
         ...
 
+    def key_sentences(self, indexed: Indexed, count: int) -> list[int]:
+        """The `count` sentences (0-based, document order) a summary at that budget is made of."""
+        ...
+
     def answer(self, question: str, library: Sequence[Indexed], abstain_below: float, across: bool) -> Answer:
         """Answer from one editorial, or from the whole `library` when `across` is true."""
         ...

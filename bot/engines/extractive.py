@@ -83,6 +83,11 @@ class ExtractiveEngine:
             length=length,
         )
 
+    def key_sentences(self, indexed: Indexed, count: int) -> list[int]:
+        """The `count` sentences (0-based, in document order) that carry the editorial, as summaries pick them."""
+        scores = _salience(indexed.editorial.sentences, indexed.vectors)
+        return sorted(_diverse(list(range(len(scores))), scores, indexed.vectors, count, chosen=[]))
+
     def answer(self, question: str, library: Sequence[Indexed], abstain_below: float, across: bool) -> Answer:
         """Quote the best-supported sentence(s), or say plainly that the editorial does not say."""
         owners = [(item.editorial, number) for item in library for number in range(len(item.editorial.sentences))]
@@ -108,7 +113,7 @@ class ExtractiveEngine:
                 picked.append(second)
         citations = tuple(
             Citation(sentence=owners[i][1] + 1, text=sentences[i], editorial=owners[i][0])
-            for i in sorted(picked, key=lambda i: owners[i][1])
+            for i in picked  # best first: the top citation is the answer
         )
         abstained = confidence < abstain_below
         if abstained:
@@ -151,7 +156,7 @@ def _diverse(pool: list[int], scores: np.ndarray, vectors: np.ndarray, wanted: i
     candidates = list(pool)
     while candidates and len(picked) < wanted:
         taken = chosen + picked
-        redundancy = (vectors[candidates] @ vectors[taken].T).max(axis=1)
+        redundancy = (vectors[candidates] @ vectors[taken].T).max(axis=1) if taken else np.zeros(len(candidates))
         best = max(range(len(candidates)), key=lambda k: scores[candidates[k]] - 0.5 * redundancy[k])
         picked.append(candidates.pop(best))
     return picked

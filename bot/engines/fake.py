@@ -33,6 +33,9 @@ class FakeEngine:
         return Summary(editorial=indexed.editorial, tldr=Point(text=sentences[0], sentence=1), key_points=points,
                        calls_to_action=(), engine=self.name, model=self.model, length=length)
 
+    def key_sentences(self, indexed: Indexed, count: int) -> list[int]:
+        return list(range(min(count, len(indexed.editorial.sentences))))
+
     def answer(self, question: str, library: Sequence[Indexed], abstain_below: float, across: bool) -> Answer:
         asked = set(_WORD.findall(question.lower()))
 

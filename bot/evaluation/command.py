@@ -1,0 +1,78 @@
+"""The `newsdesk eval` command line: summaries, answers and editorials, each with `--peers` and `--json`."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+from typing import Any
+
+from rich.progress import track
+
+from bot.evaluation.answers import evaluate_answers
+from bot.evaluation.arguments import evaluate_arguments
+from bot.evaluation.data import read_rows
+from bot.evaluation.summaries import evaluate_summaries
+from bot.newsdesk import Newsdesk
+
+__all__ = ["add_eval_parser", "run_eval"]
+
+ANSWER_FIELDS = ("id", "context_id", "context", "question", "answers", "is_impossible")
+
+
+def add_eval_parser(commands: Any) -> argparse.ArgumentParser:
+    """Add `eval summaries|answers|editorials` to the `newsdesk` parser."""
+    parser = commands.add_parser("eval", help="measure newsdesk against reference data and the peers")
+    kinds = parser.add_subparsers(dest="kind", required=True, metavar="KIND")
+    summaries = kinds.add_parser("summaries", help="ROUGE against reference summaries")
+    budget = summaries.add_mutually_exclusive_group()
+    budget.add_argument("--sentences", type=int, default=3, metavar="K", help="summary length (default 3)")
+    budget.add_argument("--ratio", type=float, metavar="R", help="summary length as a share of the sentences")
+    answers = kinds.add_parser("answers", help="answer sentences and abstention on SQuAD 2.0 rows")
+    editorials = kinds.add_parser("editorials", help="argument share of key points on labelled editorials")
+    editorials.add_argument("--sentences", type=int, default=3, metavar="K")
+    for sub in (summaries, answers, editorials):
+        sub.add_argument("file", type=Path, metavar="FILE.jsonl")
+        sub.add_argument("--peers", action="store_true", help="score the peer methods in the same run")
+        sub.add_argument("--json", action="store_true", help="print the table as JSON")
+    for sub in (summaries, answers):
+        sub.add_argument("--outputs", type=Path, metavar="OUT.jsonl", help="write newsdesk's output per row")
+    return parser
+
+
+def run_eval(desk: Newsdesk, args: argparse.Namespace) -> dict[str, Any]:
+    """Run the evaluation `args` name, print its table, and return it."""
+    desk.embedder.load()
+    if args.kind == "summaries":
+        rows = read_rows(args.file, ("id", "article", "reference"))
+        if args.ratio is not None and not 0 < args.ratio <= 1:
+            from bot.errors import BadInput
+
+            raise BadInput("--ratio takes a share between 0 and 1, such as 0.4.")
+        result = evaluate_summaries(desk, _progress(rows, "Summarising"), sentences=args.sentences,
+                                    ratio=args.ratio, peers=args.peers, outputs=args.outputs)
+        columns = ("rouge1", "rouge2", "rougeLsum")
+    elif args.kind == "answers":
+        rows = read_rows(args.file, ANSWER_FIELDS)
+        result = evaluate_answers(desk, _progress(rows, "Answering"), peers=args.peers, outputs=args.outputs)
+        columns = ("hit_at_1", "auroc")
+    else:
+        rows = read_rows(args.file, ("id", "article", "adus"))
+        result = evaluate_arguments(desk, _progress(rows, "Reading"), sentences=args.sentences, peers=args.peers)
+        columns = ("argument_share",)
+    result = {"file": args.file.name} | result
+    print(json.dumps(result, indent=2) if args.json else _table(result, columns))
+    return result
+
+
+def _progress(rows: list[dict[str, Any]], label: str) -> Any:
+    return track(rows, description=label, transient=True) if len(rows) > 20 else rows
+
+
+def _table(result: dict[str, Any], columns: tuple[str, ...]) -> str:
+    header = " · ".join(f"{k} {v}" for k, v in result.items() if k != "systems")
+    lines = [header, "", f"{'system':16}" + "".join(f"{c:>16}" for c in columns)]
+    for name, values in result["systems"].items():
+        cells = "".join(f"{'-' if values[c] is None else values[c]:>16}" for c in columns)
+        lines.append(f"{name:16}{cells}")
+    return "\n".join(lines)
