@@ -21,7 +21,8 @@ _DATE_PATTERNS = (
 )
 _DATELINE = re.compile(r"\s*[–—|·,-]\s*[^–—|·]*\d{4}\s*$")
 _BYLINE = re.compile(r"^(by|from)\s+[A-Z][\w.'-]*(\s+[\w.'-]+){0,5}$", re.I)
-_MONTH_NUMBER = {name: n for n, name in enumerate(_MONTHS.split("|")[:12], start=1)} | {"sept": 9}
+_MONTH_NUMBER = {name: n for n, name in enumerate(
+    ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), start=1)}
 
 
 @dataclass(frozen=True)
@@ -63,7 +64,7 @@ def find_date(text: str) -> date | None:
         for match in pattern.finditer(text):
             parts = dict(zip(order, match.groups(), strict=True))
             month = parts["m"]
-            month_number = int(month) if month.isdigit() else _MONTH_NUMBER[month[:4].lower().rstrip("t")[:3]]
+            month_number = int(month) if month.isdigit() else _MONTH_NUMBER[month[:3].lower()]
             try:
                 return date(int(parts["y"]), month_number, int(parts["d"]))
             except ValueError:

@@ -61,7 +61,8 @@ def test_empty_text_is_refused_with_a_sentence(raw: str) -> None:
 
 
 @pytest.mark.parametrize(("text", "iso"), [("19 Feb 2023", "2023-02-19"), ("February 19, 2023", "2023-02-19"),
-                                           ("Sept. 5, 2021", "2021-09-05"), ("2023-02-19T10:00", "2023-02-19")])
+                                           ("Sept. 5, 2021", "2021-09-05"), ("Oct 1, 2020", "2020-10-01"),
+                                           ("3 December 2019", "2019-12-03"), ("2023-02-19T10:00", "2023-02-19")])
 def test_dates_in_the_usual_spellings(text: str, iso: str) -> None:
     found = find_date(text)
     assert found is not None and found.isoformat() == iso
