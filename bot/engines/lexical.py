@@ -9,15 +9,18 @@ from collections.abc import Sequence
 import bm25s
 import numpy as np
 import Stemmer
+from bm25s.stopwords import STOPWORDS_EN
 
 __all__ = [
     "asks_for_date",
     "asks_for_demands",
     "asks_for_number",
     "bm25_scores",
+    "coverage",
     "has_date",
     "has_number",
     "is_demand",
+    "lexical_centrality",
 ]
 
 _local = threading.local()
@@ -38,6 +41,9 @@ _DATE = re.compile(
     r"tomorrow|tonight|(last|next|this) (week|month|year)|ago|since|until|century|decade)\b",
     re.IGNORECASE,
 )
+_TOKEN = re.compile(r"[a-z0-9]+")
+_QUESTION_WORDS = frozenset(STOPWORDS_EN) | {"what", "which", "who", "whom", "whose", "when", "where", "why", "how",
+                                              "did", "does", "do", "editorial", "say", "says"}
 _HOW_MANY = re.compile(r"\b(how (many|much|long|old|far|often)|what (number|percentage|share|proportion))\b",
                        re.IGNORECASE)
 _NUMBER = re.compile(
@@ -98,3 +104,41 @@ def asks_for_number(question: str) -> bool:
 def has_number(sentence: str) -> bool:
     """True when a sentence states a quantity, in digits or words."""
     return bool(_NUMBER.search(sentence))
+
+
+def lexical_centrality(sentences: Sequence[str]) -> np.ndarray:
+    """Each sentence's summed TF-IDF cosine with the others, scaled so the most central scores 1.
+
+    Written out with numpy rather than scikit-learn's TfidfVectorizer (same sublinear TF and smoothed IDF):
+    importing scikit-learn would add half a second to every cold start for a dozen lines of arithmetic.
+    """
+    stemmer = _stemmer()
+    documents = [stemmer.stemWords(_TOKEN.findall(sentence.lower())) for sentence in sentences]
+    vocabulary = {term: n for n, term in enumerate(sorted({t for d in documents for t in d}))}
+    if not vocabulary:
+        return np.zeros(len(sentences))
+    counts = np.zeros((len(documents), len(vocabulary)))
+    for row, document in enumerate(documents):
+        for term in document:
+            counts[row, vocabulary[term]] += 1
+    frequencies = np.where(counts > 0, 1.0 + np.log(np.maximum(counts, 1.0)), 0.0)
+    idf = np.log((1 + len(documents)) / (1 + (counts > 0).sum(axis=0))) + 1.0
+    weights = frequencies * idf
+    weights /= np.maximum(np.linalg.norm(weights, axis=1, keepdims=True), 1e-12)
+    similarity = weights @ weights.T
+    np.fill_diagonal(similarity, 0.0)
+    centrality = similarity.sum(axis=1)
+    return np.asarray(centrality / max(float(centrality.max()), 1e-9))
+
+
+def coverage(question: str, sentences: Sequence[str]) -> np.ndarray:
+    """The share of the question's content words (stemmed, stop words out) that each sentence contains."""
+    stemmer = _stemmer()
+
+    def content(text: str) -> set[str]:
+        return set(stemmer.stemWords([w for w in _TOKEN.findall(text.lower()) if w not in _QUESTION_WORDS]))
+
+    asked = content(question)
+    if not asked:
+        return np.zeros(len(sentences))
+    return np.array([len(asked & content(sentence)) / len(asked) for sentence in sentences])
