@@ -9,6 +9,7 @@ from typing import Any
 
 from rich.progress import track
 
+from bot.errors import BadInput
 from bot.evaluation.answers import evaluate_answers
 from bot.evaluation.arguments import evaluate_arguments
 from bot.evaluation.data import read_rows
@@ -43,11 +44,10 @@ def add_eval_parser(commands: Any) -> argparse.ArgumentParser:
 def run_eval(desk: Newsdesk, args: argparse.Namespace) -> dict[str, Any]:
     """Run the evaluation `args` name, print its table, and return it."""
     desk.embedder.load()
+    columns: tuple[str, ...]
     if args.kind == "summaries":
         rows = read_rows(args.file, ("id", "article", "reference"))
         if args.ratio is not None and not 0 < args.ratio <= 1:
-            from bot.errors import BadInput
-
             raise BadInput("--ratio takes a share between 0 and 1, such as 0.4.")
         result = evaluate_summaries(desk, _progress(rows, "Summarising"), sentences=args.sentences,
                                     ratio=args.ratio, peers=args.peers, outputs=args.outputs)
