@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 import threading
 from collections.abc import Sequence
@@ -24,6 +25,8 @@ __all__ = [
 ]
 
 _local = threading.local()
+# bm25s sets its own logger to DEBUG and logs every index it builds: one line per question otherwise.
+logging.getLogger("bm25s").setLevel(logging.WARNING)
 _DEMAND = re.compile(
     r"\b(must|should|ought to|needs? to|need for|has to|have to|is needed|are needed|is required|"
     r"calls? (on|for)|called for|urges?|it is (time|imperative|essential|vital|crucial|necessary)|"

@@ -1,0 +1,89 @@
+"""Run every evaluation on the development data, newsdesk beside the peers, and draw the chart.
+
+    python bench/quality.py [../shared/data/eval]      # writes docs/quality.json and docs/quality.png
+
+Budgets as issue 3 fixes them: 3 sentences, XSum 1, BBC 40% of the sentences; one configuration for all.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bot import Settings, build_newsdesk  # noqa: E402
+from bot.evaluation import evaluate_answers, evaluate_arguments, evaluate_summaries  # noqa: E402
+from bot.evaluation.command import ANSWER_FIELDS  # noqa: E402
+from bot.evaluation.data import read_rows  # noqa: E402
+
+SUMMARY_SETS = {  # file: (sentences, ratio)
+    "summ_cnndm_test_rose.jsonl": (3, None),
+    "summ_news_writer_refs.jsonl": (3, None),
+    "summ_xsum_test_sample.jsonl": (1, None),
+    "summ_bbc_news.jsonl": (3, 0.4),
+}
+
+
+def run(data: Path) -> dict[str, Any]:
+    with tempfile.TemporaryDirectory() as folder:
+        desk = build_newsdesk(Settings(db_path=Path(folder) / "quality.db"))
+        results: dict[str, Any] = {"summaries": {}}
+        for name, (sentences, ratio) in SUMMARY_SETS.items():
+            rows = read_rows(data / name, ("id", "article", "reference"))
+            results["summaries"][name] = evaluate_summaries(desk, rows, sentences=sentences, ratio=ratio, peers=True)
+            print(name, json.dumps(results["summaries"][name]["systems"]), flush=True)
+        results["answers"] = evaluate_answers(desk, read_rows(data / "qa_squad2_dev.jsonl", ANSWER_FIELDS), peers=True)
+        print("answers", json.dumps(results["answers"]), flush=True)
+        results["editorials"] = evaluate_arguments(
+            desk, read_rows(data / "editorials_webis_coling20.jsonl", ("id", "article", "adus")), peers=True)
+        print("editorials", json.dumps(results["editorials"]), flush=True)
+    return results
+
+
+def chart(results: dict[str, Any], path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    sets = list(results["summaries"])
+    systems = list(results["summaries"][sets[0]]["systems"])
+    figure, (left, right) = plt.subplots(1, 2, figsize=(13, 4.8), gridspec_kw={"width_ratios": [3, 1]})
+    width = 0.8 / len(systems)
+    for n, system in enumerate(systems):
+        values = [results["summaries"][s]["systems"][system]["rouge2"] for s in sets]
+        left.bar([i + n * width for i in range(len(sets))], values, width, label=system)
+    left.set_xticks([i + 0.4 - width / 2 for i in range(len(sets))],
+                    [s.removeprefix("summ_").removesuffix(".jsonl") for s in sets])
+    left.set_ylabel("ROUGE-2 F1")
+    left.set_title("Summaries: ROUGE-2 by system (dev half)")
+    left.legend(fontsize=8)
+    answer_systems = results["answers"]["systems"]
+    right.bar(list(answer_systems), [v["hit_at_1"] for v in answer_systems.values()],
+              color=["tab:blue", "tab:gray", "tab:gray"])
+    right.set_ylim(50, 100)
+    right.set_ylabel("hit@1 (%)")
+    right.set_title("Answers: SQuAD 2.0 hit@1")
+    figure.tight_layout()
+    figure.savefig(path, dpi=110)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("data", nargs="?", type=Path, default=ROOT.parent / "shared" / "data" / "eval")
+    args = parser.parse_args()
+    results = run(args.data)
+    (ROOT / "docs").mkdir(exist_ok=True)
+    (ROOT / "docs" / "quality.json").write_text(json.dumps(results, indent=2) + "\n")
+    chart(results, ROOT / "docs" / "quality.png")
+    print("wrote docs/quality.json and docs/quality.png")
+
+
+if __name__ == "__main__":
+    main()
