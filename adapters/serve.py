@@ -4,16 +4,21 @@ from __future__ import annotations
 
 import logging
 import sys
+import threading
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TextIO
 
 from adapters.console import run_console
+from bot.digest import Poster
 from bot.editorial import Editorial
 from bot.errors import BadInput
-from bot.messages import conversation_key
+from bot.ledger import Subscription
+from bot.messages import Reply, conversation_key
 from bot.newsdesk import Newsdesk
 
-__all__ = ["SEEDS", "open_console", "serve"]
+__all__ = ["SEEDS", "console_poster", "newsroom_rounds", "open_console", "serve"]
 
 log = logging.getLogger(__name__)
 
@@ -25,6 +30,45 @@ PLATFORMS = {
 }
 
 
+def newsroom_rounds(desk: Newsdesk, posters: dict[str, Poster], stop: threading.Event,
+                    clock: Callable[[], datetime] = lambda: datetime.now(UTC), tick: float = 30.0) -> None:
+    """Poll the feeds and the inbox on their interval and post the digests that fall due, until `stop`."""
+    from bot.feeds import poll_feed, poll_inbox
+
+    def post(subscription: Subscription, replies: list[Reply]) -> None:
+        poster = posters.get(subscription.platform)
+        if poster is None:
+            raise RuntimeError(f"no running adapter posts to {subscription.platform}")
+        poster(subscription, replies)
+
+    next_poll = clock()
+    while not stop.is_set():
+        now = clock()
+        if now >= next_poll:
+            for url in dict.fromkeys([*desk.settings.feeds, *(f.url for f in desk.ledger.feeds())]):
+                desk.ledger.add_feed(url)
+                poll_feed(desk, desk.ledger, url)
+            if desk.settings.inbox is not None:
+                poll_inbox(desk, desk.settings.inbox)
+            next_poll = now + timedelta(minutes=desk.settings.poll_minutes)
+        try:
+            desk.digests.deliver_due(clock(), post)
+        except Exception:
+            log.exception("digest delivery failed; it is retried on the next round")
+        stop.wait(tick)
+
+
+def console_poster(stdout: TextIO) -> Poster:
+    """Post digests to the console: printed between the replies of the conversation."""
+    lock = threading.Lock()
+
+    def post(subscription: Subscription, replies: list[Reply]) -> None:
+        with lock:
+            print("\n\n".join(reply.text for reply in replies), file=stdout, flush=True)
+
+    return post
+
+
 def serve(desk: Newsdesk, stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdout) -> None:
     """Run the configured adapters; with none configured, open the console on the seed editorial."""
     for platform in desk.settings.platforms:
@@ -32,7 +76,14 @@ def serve(desk: Newsdesk, stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdout
     hints = "; ".join(f"{platform}: set {' and '.join(names)}" for platform, names in PLATFORMS.items())
     print(f"No chat platform is running, so newsdesk opens the console. To reach Slack or Discord, put their "
           f"tokens in .env ({hints}).", file=stdout)
-    open_console(desk, stdin=stdin, stdout=stdout, seeds=SEEDS)
+    stop = threading.Event()
+    rounds = threading.Thread(target=newsroom_rounds, args=(desk, {"console": console_poster(stdout)}, stop),
+                              name="newsroom-rounds", daemon=True)
+    rounds.start()
+    try:
+        open_console(desk, stdin=stdin, stdout=stdout, seeds=SEEDS)
+    finally:
+        stop.set()
 
 
 def open_console(desk: Newsdesk, *, stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdout,

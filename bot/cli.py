@@ -10,12 +10,14 @@ import json
 import logging
 import sys
 from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from bot.app import build_newsdesk
 from bot.editorial import Editorial
 from bot.errors import BadInput, SettingsError
 from bot.evaluation.command import add_eval_parser, run_eval
+from bot.ingest import is_link
 from bot.messages import Attachment
 from bot.newsdesk import Newsdesk
 from bot.render import answer_text, editorials_text, summary_text
@@ -45,6 +47,12 @@ def _parser() -> argparse.ArgumentParser:
     add.add_argument("sources", nargs="+", metavar="SOURCE")
 
     commands.add_parser("editorials", help="list the stored editorials").add_argument("--limit", type=int, default=20)
+    digest = commands.add_parser("digest", help="print a digest of the latest editorials")
+    digest.add_argument("--since", default="24h", help="how far back: 24h, 90m, 2d (default 24h)")
+    feeds = commands.add_parser("feeds", help="the RSS and Atom feeds newsdesk follows")
+    feeds.add_argument("action", choices=("add", "list", "remove"))
+    feeds.add_argument("url", nargs="?")
+    commands.add_parser("poll", help="fetch every feed and the inbox folder once")
     add_eval_parser(commands)
     commands.add_parser("chat", help="open the console adapter")
     commands.add_parser("serve", help="run the configured chat adapters (the console when none is)")
@@ -94,6 +102,14 @@ def _run(desk: Newsdesk, args: argparse.Namespace) -> int:
         _ask(desk, args)
     elif args.command == "add":
         return _add(desk, args)
+    elif args.command == "digest":
+        now = datetime.now(UTC)
+        digest = desk.digests.compose(now - _duration(args.since), now)
+        _print(args, digest.to_json(), "\n\n".join(reply.text for reply in digest.replies()))
+    elif args.command == "feeds":
+        _feeds(desk, args)
+    elif args.command == "poll":
+        return _poll(desk, args)
     elif args.command == "eval":
         run_eval(desk, args)
     elif args.command == "editorials":
@@ -134,6 +150,49 @@ def _add(desk: Newsdesk, args: argparse.Namespace) -> int:
             print(f"newsdesk: {source}: {error}", file=sys.stderr)
     _print(args, [_listing(e) for e in stored], editorials_text(stored) if stored else "Nothing was added.")
     return 2 if failed else 0
+
+
+def _feeds(desk: Newsdesk, args: argparse.Namespace) -> None:
+    if args.action != "list":
+        if not args.url or not is_link(args.url):
+            raise BadInput(f"`newsdesk feeds {args.action}` takes the feed's http(s) link.")
+        done = desk.ledger.add_feed(args.url) if args.action == "add" else desk.ledger.remove_feed(args.url)
+        word = {"add": ("Following", "Already following"), "remove": ("Stopped following", "Was not following")}
+        print(f"{word[args.action][0 if done else 1]} {args.url}.")
+        return
+    feeds = desk.ledger.feeds()
+    listing = [{"url": f.url, "title": f.title, "polled_at": f.polled_at.isoformat() if f.polled_at else None,
+                "error": f.error} for f in feeds]
+    text = "\n".join(f"{f.url}  {f.title or ''}" + (f"  (last poll failed: {f.error})" if f.error else "")
+                     for f in feeds) or "newsdesk follows no feeds: add one with `newsdesk feeds add URL`."
+    _print(args, listing, text)
+
+
+def _poll(desk: Newsdesk, args: argparse.Namespace) -> int:
+    from rich.progress import track
+
+    from bot.feeds import poll_feed, poll_inbox
+
+    urls = list(dict.fromkeys([*desk.settings.feeds, *(f.url for f in desk.ledger.feeds())]))
+    for url in desk.settings.feeds:
+        desk.ledger.add_feed(url)
+    reports = [poll_feed(desk, desk.ledger, url) for url in track(urls, description="Polling feeds", transient=True)]
+    if desk.settings.inbox is not None:
+        reports.append(poll_inbox(desk, desk.settings.inbox))
+    listing = [{"source": r.source, "added": r.added, "corrected": r.corrected, "failed": r.failed,
+                "error": r.error} for r in reports]
+    text = "\n".join(f"{r.source}: " + (r.error or f"{r.added} new, {r.corrected} corrected, {r.failed} failed")
+                     for r in reports) or "Nothing to poll: set NEWSDESK_FEEDS or NEWSDESK_INBOX, or add a feed."
+    _print(args, listing, text)
+    return 0
+
+
+def _duration(text: str) -> timedelta:
+    units = {"m": "minutes", "h": "hours", "d": "days"}
+    number, unit = text[:-1], text[-1:].lower()
+    if unit not in units or not number.isdigit():
+        raise BadInput(f"“{text}” is not a duration: write it as 90m, 24h or 2d.")
+    return timedelta(**{units[unit]: int(number)})
 
 
 def _read(desk: Newsdesk, source: str) -> Editorial:

@@ -7,11 +7,14 @@ from __future__ import annotations
 
 import logging
 import time
+from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from bot.errors import BadInput
+from bot.ledger import Subscription
 from bot.messages import Reply, Request
 from bot.render import HELP, answer_text, editorials_text, summary_text
+from bot.schedule import next_slot, parse_clock, parse_zone
 from bot.summary import LENGTHS
 
 if TYPE_CHECKING:
@@ -21,7 +24,7 @@ __all__ = ["COMMANDS", "dispatch"]
 
 log = logging.getLogger(__name__)
 
-COMMANDS = ("summarize", "ask", "editorials", "help")
+COMMANDS = ("summarize", "ask", "editorials", "digest", "help")
 _ALIASES = {"summarise": "summarize", "sum": "summarize", "q": "ask", "list": "editorials", "library": "editorials",
             "newsdesk": "help", "?": "help"}
 
@@ -39,6 +42,8 @@ def dispatch(desk: Newsdesk, request: Request) -> list[Reply]:
             replies = _ask(desk, request, rest.strip())
         elif command == "editorials":
             replies = [Reply(text=editorials_text(desk.store.latest(10)), editorials=tuple(desk.store.latest(10)))]
+        elif command == "digest":
+            replies = _digest(desk, request, rest.split())
         elif command in ("help", ""):
             replies = [Reply(text=HELP, private=True)]
         else:
@@ -85,6 +90,51 @@ def _ask(desk: Newsdesk, request: Request, text: str) -> list[Reply]:
                            "library with /ask --all.")
         answer = desk.ask(question, editorial, platform=request.platform)
     return [Reply(text=answer_text(answer), answer=answer)]
+
+
+def _digest(desk: Newsdesk, request: Request, words: list[str]) -> list[Reply]:
+    action = words[0].lower() if words else "status"
+    ledger, now = desk.ledger, request.received_at
+    subscription = ledger.subscription(request.conversation)
+    if action == "subscribe":
+        if len(words) < 3:
+            raise BadInput("Say when and where: /digest subscribe 07:30 Asia/Karachi [feed link]")
+        at, zone = parse_clock(words[1]), words[2]
+        parse_zone(zone)
+        feed = words[3] if len(words) > 3 else None
+        if feed is not None and feed not in {f.url for f in ledger.feeds()} | set(desk.settings.feeds):
+            raise BadInput(f"newsdesk does not follow {feed}: add it with `newsdesk feeds add` first.")
+        ledger.subscribe(Subscription(request.conversation, request.platform, request.channel, request.thread,
+                                      at, zone, feed, now, None))
+        return [Reply(text=f"Subscribed: the day's editorials here every day at {at} {zone}"
+                           f"{f' from {feed}' if feed else ''} (next: {next_slot(at, zone, now):%d %b %H:%M} UTC).")]
+    if action == "unsubscribe":
+        removed = ledger.unsubscribe(request.conversation)
+        return [Reply(text="Unsubscribed: no more digests here." if removed else "This channel has no digest.")]
+    if action == "now":
+        since = desk.digests.window_start(subscription) if subscription else now - timedelta(days=1)
+        feed = subscription.feed_url if subscription else None
+        return desk.digests.compose(since, now, request.conversation, feed).replies()
+    if action == "status":
+        return [Reply(text=_digest_status(desk, request, subscription), private=True)]
+    raise BadInput("/digest takes subscribe HH:MM Zone, unsubscribe, now or status.")
+
+
+def _digest_status(desk: Newsdesk, request: Request, subscription: Subscription | None) -> str:
+    if subscription is None:
+        return "This channel has no digest: /digest subscribe 07:30 Asia/Karachi starts one."
+    now = request.received_at
+    waiting = len(desk.digests.compose(desk.digests.window_start(subscription), now, request.conversation,
+                                       subscription.feed_url).summaries)
+    lines = [f"A digest every day at {subscription.at} {subscription.timezone}"
+             + (f" from {subscription.feed_url}" if subscription.feed_url else "")
+             + f"; next at {next_slot(subscription.at, subscription.timezone, now):%d %b %H:%M} UTC.",
+             f"{waiting} new editorial{'s' if waiting != 1 else ''} waiting"
+             + ("; with none, no digest is posted." if waiting == 0 else ".")]
+    for run in desk.ledger.runs(request.conversation):
+        lines.append(f"{run.day}: " + {"sent": "posted", "empty": "nothing new, not posted",
+                                        "claimed": "being posted"}[run.status])
+    return "\n".join(lines)
 
 
 def _option(text: str, name: str, choices: tuple[str, ...]) -> tuple[str | None, str]:

@@ -37,6 +37,7 @@ class Editorial:
     published: date | None = None
     byline: str | None = None
     stored_at: datetime | None = None
+    corrects: str | None = None  # the id of the earlier version this one corrects, for feed entries that changed
 
     @property
     def text(self) -> str:
@@ -55,6 +56,7 @@ class Editorial:
             "source": self.source,
             "sha256": self.sha256,
             "published": self.published.isoformat() if self.published else None,
+            "corrects": self.corrects,
         }
 
 

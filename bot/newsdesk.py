@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from bot.answer import Answer
 from bot.commands import dispatch
@@ -11,10 +13,14 @@ from bot.embedder import Embedder
 from bot.engines import Engine, Indexed
 from bot.errors import BadInput
 from bot.ingest import Reader
+from bot.ledger import Ledger
 from bot.messages import Reply, Request
 from bot.settings import Settings
 from bot.store import Store
 from bot.summary import LENGTHS, Summary
+
+if TYPE_CHECKING:
+    from bot.digest import DigestDesk
 
 __all__ = ["Newsdesk"]
 
@@ -36,6 +42,7 @@ class Newsdesk:
                  engine: Engine) -> None:
         self.settings = settings
         self.store = store
+        self.ledger = Ledger(store)
         self.reader = reader
         self.embedder = embedder
         self.engine = engine
@@ -89,6 +96,13 @@ class Newsdesk:
     def find(self, editorial_id: str) -> Editorial | None:
         """A stored editorial by id or unique id prefix."""
         return self.store.get(editorial_id.strip())
+
+    @property
+    def digests(self) -> DigestDesk:
+        """Digest building and delivery on this desk."""
+        from bot.digest import DigestDesk  # the digest desk is built on this class
+
+        return DigestDesk(self, self.ledger, timedelta(hours=self.settings.catch_up_hours))
 
     def handle(self, request: Request) -> list[Reply]:
         """Answer one chat command; a user's mistake comes back as a reply, never as an exception."""

@@ -18,6 +18,8 @@ HELP = """newsdesk reads editorials and tells you what they say.
 /ask <question>            answer from the editorial this conversation is about
 /ask --all <question>      answer from every stored editorial
 /editorials                list the latest stored editorials
+/digest subscribe 07:30 Asia/Karachi [feed]   the day's editorials here every morning
+/digest now | status | unsubscribe            a digest now, what is scheduled, or stop it
 help                       show this message
 
 Every point and answer quotes the editorial's own sentences, with their numbers in [brackets]."""

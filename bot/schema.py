@@ -56,4 +56,49 @@ MIGRATIONS: tuple[str, ...] = (
         updated_at TEXT NOT NULL
     );
     """,
+    """
+    ALTER TABLE editorials ADD COLUMN corrects TEXT;
+    CREATE TABLE feeds (
+        url TEXT PRIMARY KEY,
+        title TEXT,
+        added_at TEXT NOT NULL,
+        polled_at TEXT,
+        error TEXT
+    );
+    CREATE TABLE feed_entries (
+        feed_url TEXT NOT NULL,
+        entry TEXT NOT NULL,
+        editorial_id TEXT NOT NULL REFERENCES editorials (id) ON DELETE CASCADE,
+        fingerprint TEXT NOT NULL,
+        seen_at TEXT NOT NULL,
+        PRIMARY KEY (feed_url, entry, editorial_id)
+    );
+    CREATE TABLE subscriptions (
+        conversation TEXT PRIMARY KEY,
+        platform TEXT NOT NULL,
+        channel TEXT NOT NULL,
+        thread TEXT,
+        at TEXT NOT NULL,
+        timezone TEXT NOT NULL,
+        feed_url TEXT,
+        created_at TEXT NOT NULL,
+        covered_until TEXT
+    );
+    CREATE TABLE digest_runs (
+        conversation TEXT NOT NULL,
+        day TEXT NOT NULL,
+        status TEXT NOT NULL,
+        since TEXT NOT NULL,
+        until TEXT NOT NULL,
+        claimed_at TEXT NOT NULL,
+        finished_at TEXT,
+        PRIMARY KEY (conversation, day)
+    );
+    CREATE TABLE digest_items (
+        conversation TEXT NOT NULL,
+        editorial_id TEXT NOT NULL REFERENCES editorials (id) ON DELETE CASCADE,
+        day TEXT NOT NULL,
+        PRIMARY KEY (conversation, editorial_id)
+    );
+    """,
 )

@@ -64,6 +64,10 @@ class Settings:
     trusted_hosts: frozenset[str] = frozenset()
     abstain_below: float = 0.45
     log_level: str | None = None
+    feeds: tuple[str, ...] = ()
+    inbox: Path | None = None
+    poll_minutes: float = 30.0
+    catch_up_hours: float = 6.0
     slack_bot_token: Secret | None = None
     slack_app_token: Secret | None = None
     slack_signing_secret: Secret | None = None
@@ -115,6 +119,10 @@ def load_settings(environ: Mapping[str, str] | None = None, env_file: Path | Non
         trusted_hosts=get("NEWSDESK_TRUSTED_HOSTS", _host_set, frozenset()),
         abstain_below=get("NEWSDESK_ABSTAIN_BELOW", _unit_float, defaults.abstain_below),
         log_level=get("NEWSDESK_LOG_LEVEL", _log_level, None),
+        feeds=get("NEWSDESK_FEEDS", _url_list, ()),
+        inbox=get("NEWSDESK_INBOX", _path, None),
+        poll_minutes=get("NEWSDESK_POLL_MINUTES", _positive_float, defaults.poll_minutes),
+        catch_up_hours=get("NEWSDESK_CATCH_UP_HOURS", _positive_float, defaults.catch_up_hours),
         slack_bot_token=get("SLACK_BOT_TOKEN", Secret, None),
         slack_app_token=get("SLACK_APP_TOKEN", Secret, None),
         slack_signing_secret=get("SLACK_SIGNING_SECRET", Secret, None),
@@ -159,6 +167,14 @@ def _boolean(raw: str) -> bool:
 
 def _host_set(raw: str) -> frozenset[str]:
     return frozenset(host.strip().lower() for host in raw.split(",") if host.strip())
+
+
+def _url_list(raw: str) -> tuple[str, ...]:
+    urls = tuple(url.strip() for url in raw.split(",") if url.strip())
+    for url in urls:
+        if not url.lower().startswith(("http://", "https://")):
+            raise ValueError(f"{url} is not an http(s) link")
+    return urls
 
 
 def _log_level(raw: str) -> str:

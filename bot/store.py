@@ -10,7 +10,7 @@ import json
 import sqlite3
 import threading
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import replace
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -67,11 +67,11 @@ class Store:
             if row is None:
                 stored_at = self.clock()
                 db.execute(
-                    "INSERT INTO editorials (id, sha256, title, source, published, byline, stored_at) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    "INSERT INTO editorials (id, sha256, title, source, published, byline, stored_at, corrects) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                     (editorial.id, editorial.sha256, editorial.title, editorial.source,
                      editorial.published.isoformat() if editorial.published else None,
-                     editorial.byline, stored_at.isoformat()),
+                     editorial.byline, stored_at.isoformat(), editorial.corrects),
                 )
                 db.executemany(
                     "INSERT INTO sentences (editorial_id, number, text) VALUES (?, ?, ?)",
@@ -171,6 +171,24 @@ class Store:
             rows = self._db.execute("SELECT * FROM audit ORDER BY id DESC LIMIT ?", (limit,)).fetchall()
         return [dict(row) for row in rows]
 
+    def stored_between(self, since: datetime, until: datetime) -> list[Editorial]:
+        """Editorials stored in [since, until), oldest first."""
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT * FROM editorials WHERE stored_at >= ? AND stored_at < ? ORDER BY stored_at, id",
+                (since.isoformat(), until.isoformat()),
+            ).fetchall()
+            return [self._editorial(row) for row in rows]
+
+    def read(self, sql: str, parameters: tuple[object, ...] = ()) -> list[sqlite3.Row]:
+        """Rows of one query, under the store's lock (for the ledgers that share this database)."""
+        with self._lock:
+            return self._db.execute(sql, parameters).fetchall()
+
+    def transaction(self) -> AbstractContextManager[sqlite3.Connection]:
+        """A write transaction (BEGIN IMMEDIATE), for the ledgers that share this database."""
+        return self._transaction()
+
     @contextmanager
     def _transaction(self) -> Iterator[sqlite3.Connection]:
         with self._lock:
@@ -204,4 +222,5 @@ class Store:
             published=date.fromisoformat(row["published"]) if row["published"] else None,
             byline=row["byline"],
             stored_at=datetime.fromisoformat(row["stored_at"]),
+            corrects=row["corrects"],
         )

@@ -1,0 +1,175 @@
+"""The digest ledger: feeds, which entries became which editorials, subscriptions, and digest runs.
+
+It shares the store's SQLite file. Runs are what make digests exactly-once: a run is claimed (recorded)
+before a digest is sent and marked sent after, so a restart retries what was claimed and never sends a
+day twice.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Literal
+
+from bot.store import Store
+
+__all__ = ["EntryVersion", "Feed", "Ledger", "Run", "Subscription"]
+
+RunStatus = Literal["claimed", "sent", "empty"]
+
+
+@dataclass(frozen=True)
+class Feed:
+    url: str
+    title: str | None
+    polled_at: datetime | None
+    error: str | None
+
+
+@dataclass(frozen=True)
+class EntryVersion:
+    """The last stored version of a feed entry: its editorial, text hash and the feed's own change marker."""
+
+    editorial_id: str
+    sha256: str
+    fingerprint: str
+
+
+@dataclass(frozen=True)
+class Subscription:
+    """A channel's standing order: a digest every day at `at` (HH:MM) in `timezone`, optionally one feed only."""
+
+    conversation: str
+    platform: str
+    channel: str
+    thread: str | None
+    at: str
+    timezone: str
+    feed_url: str | None
+    created_at: datetime
+    covered_until: datetime | None
+
+
+@dataclass(frozen=True)
+class Run:
+    conversation: str
+    day: str
+    status: RunStatus
+    since: datetime
+    until: datetime
+
+
+def _time(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None
+
+
+class Ledger:
+    """Digest bookkeeping on top of a `Store`.
+
+    Example:
+        ledger = Ledger(desk.store)
+        ledger.subscribe(Subscription(...))
+        run = ledger.claim("slack:C1:", "2026-11-25", since, until, now)   # None when already sent
+    """
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    def add_feed(self, url: str) -> bool:
+        """Add a feed; False when it was already there."""
+        with self.store.transaction() as db:
+            added = db.execute("INSERT OR IGNORE INTO feeds (url, added_at) VALUES (?, ?)",
+                               (url, self.store.clock().isoformat()))
+            return added.rowcount == 1
+
+    def remove_feed(self, url: str) -> bool:
+        with self.store.transaction() as db:
+            return db.execute("DELETE FROM feeds WHERE url = ?", (url,)).rowcount == 1
+
+    def feeds(self) -> list[Feed]:
+        rows = self.store.read("SELECT * FROM feeds ORDER BY added_at, url")
+        return [Feed(r["url"], r["title"], _time(r["polled_at"]), r["error"]) for r in rows]
+
+    def polled(self, url: str, title: str | None, error: str | None) -> None:
+        with self.store.transaction() as db:
+            db.execute("UPDATE feeds SET polled_at = ?, title = COALESCE(?, title), error = ? WHERE url = ?",
+                       (self.store.clock().isoformat(), title, error, url))
+
+    def latest_version(self, feed_url: str, entry: str) -> EntryVersion | None:
+        """The newest stored version of a feed entry, if it was seen before."""
+        rows = self.store.read(
+            "SELECT e.id, e.sha256, f.fingerprint FROM feed_entries f JOIN editorials e ON e.id = f.editorial_id "
+            "WHERE f.feed_url = ? AND f.entry = ? ORDER BY f.seen_at DESC, f.rowid DESC LIMIT 1", (feed_url, entry))
+        return EntryVersion(rows[0]["id"], rows[0]["sha256"], rows[0]["fingerprint"]) if rows else None
+
+    def record_entry(self, feed_url: str, entry: str, editorial_id: str, fingerprint: str) -> None:
+        with self.store.transaction() as db:
+            db.execute("INSERT OR REPLACE INTO feed_entries (feed_url, entry, editorial_id, fingerprint, seen_at) "
+                       "VALUES (?, ?, ?, ?, ?)",
+                       (feed_url, entry, editorial_id, fingerprint, self.store.clock().isoformat()))
+
+    def from_feed(self, feed_url: str) -> set[str]:
+        """Ids of the editorials that came from one feed."""
+        return {r["editorial_id"] for r in self.store.read(
+            "SELECT editorial_id FROM feed_entries WHERE feed_url = ?", (feed_url,))}
+
+    def subscribe(self, subscription: Subscription) -> None:
+        with self.store.transaction() as db:
+            db.execute(
+                "INSERT OR REPLACE INTO subscriptions (conversation, platform, channel, thread, at, timezone, "
+                "feed_url, created_at, covered_until) VALUES (?, ?, ?, ?, ?, ?, ?, ?, "
+                "(SELECT covered_until FROM subscriptions WHERE conversation = ?))",
+                (subscription.conversation, subscription.platform, subscription.channel, subscription.thread,
+                 subscription.at, subscription.timezone, subscription.feed_url,
+                 subscription.created_at.isoformat(), subscription.conversation),
+            )
+
+    def unsubscribe(self, conversation: str) -> bool:
+        with self.store.transaction() as db:
+            return db.execute("DELETE FROM subscriptions WHERE conversation = ?", (conversation,)).rowcount == 1
+
+    def subscriptions(self) -> list[Subscription]:
+        rows = self.store.read("SELECT * FROM subscriptions ORDER BY conversation")
+        return [Subscription(r["conversation"], r["platform"], r["channel"], r["thread"], r["at"], r["timezone"],
+                             r["feed_url"], datetime.fromisoformat(r["created_at"]), _time(r["covered_until"]))
+                for r in rows]
+
+    def subscription(self, conversation: str) -> Subscription | None:
+        return next((s for s in self.subscriptions() if s.conversation == conversation), None)
+
+    def claim(self, conversation: str, day: str, since: datetime, until: datetime) -> Run | None:
+        """Record that today's digest is being sent; the existing run when one was claimed and never finished
+        (a crash: send it again), None when that day's digest was already sent or found empty."""
+        with self.store.transaction() as db:
+            row = db.execute("SELECT * FROM digest_runs WHERE conversation = ? AND day = ?",
+                             (conversation, day)).fetchone()
+            if row is None:
+                db.execute("INSERT INTO digest_runs (conversation, day, status, since, until, claimed_at) "
+                           "VALUES (?, ?, 'claimed', ?, ?, ?)",
+                           (conversation, day, since.isoformat(), until.isoformat(), self.store.clock().isoformat()))
+                return Run(conversation, day, "claimed", since, until)
+            if row["status"] != "claimed":
+                return None
+            return Run(conversation, day, "claimed", datetime.fromisoformat(row["since"]),
+                       datetime.fromisoformat(row["until"]))
+
+    def finish(self, run: Run, editorial_ids: list[str]) -> None:
+        """Mark a claimed run sent (or empty), and remember what it carried so no digest repeats it."""
+        status = "sent" if editorial_ids else "empty"
+        with self.store.transaction() as db:
+            db.execute("UPDATE digest_runs SET status = ?, finished_at = ? WHERE conversation = ? AND day = ?",
+                       (status, self.store.clock().isoformat(), run.conversation, run.day))
+            db.executemany("INSERT OR IGNORE INTO digest_items (conversation, editorial_id, day) "
+                           "VALUES (?, ?, ?)", [(run.conversation, e, run.day) for e in editorial_ids])
+            db.execute("UPDATE subscriptions SET covered_until = ? WHERE conversation = ?",
+                       (run.until.isoformat(), run.conversation))
+
+    def runs(self, conversation: str, limit: int = 5) -> list[Run]:
+        rows = self.store.read("SELECT * FROM digest_runs WHERE conversation = ? ORDER BY day DESC LIMIT ?",
+                               (conversation, limit))
+        return [Run(r["conversation"], r["day"], r["status"], datetime.fromisoformat(r["since"]),
+                    datetime.fromisoformat(r["until"])) for r in rows]
+
+    def already_sent(self, conversation: str) -> set[str]:
+        return {r["editorial_id"] for r in self.store.read(
+            "SELECT editorial_id FROM digest_items WHERE conversation = ?", (conversation,))}

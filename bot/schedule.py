@@ -1,0 +1,56 @@
+"""When digests are due. Pure functions of `now`, so tests drive a fake clock across days and time zones."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from bot.errors import BadInput
+
+__all__ = ["due_day", "next_slot", "parse_clock", "parse_zone", "slot"]
+
+
+def parse_clock(text: str) -> str:
+    """A time of day as HH:MM ("7:30" -> "07:30"); BadInput for anything else."""
+    hours, _, minutes = text.partition(":")
+    if not (hours.isdigit() and minutes.isdigit() and 0 <= int(hours) < 24 and 0 <= int(minutes) < 60):
+        raise BadInput(f"“{text}” is not a time of day: write it as HH:MM, for example 07:30.")
+    return f"{int(hours):02d}:{int(minutes):02d}"
+
+
+def parse_zone(name: str) -> ZoneInfo:
+    """An IANA time zone such as Asia/Karachi; BadInput for a name zoneinfo does not know."""
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise BadInput(f"“{name}” is not a time zone newsdesk knows: use an IANA name such as Asia/Karachi.") from None
+
+
+def slot(at: str, zone: str, day: date) -> datetime:
+    """The moment, in UTC, of the HH:MM wall-clock time on `day` in `zone` (a time skipped by a daylight-saving
+    change falls on the first valid instant after it)."""
+    local = datetime.combine(day, time.fromisoformat(at), tzinfo=ZoneInfo(zone))
+    return local.astimezone(UTC)
+
+
+def due_day(at: str, zone: str, now: datetime, catch_up: timedelta) -> str | None:
+    """The local day whose digest is due at `now`: today's slot has passed, at most `catch_up` ago.
+
+    A bot that was down at 07:30 still posts once when it is back within the window; missed days before
+    today are not posted one by one.
+    """
+    today = now.astimezone(ZoneInfo(zone)).date()
+    moment = slot(at, zone, today)
+    if moment <= now <= moment + catch_up:
+        return today.isoformat()
+    return None
+
+
+def next_slot(at: str, zone: str, now: datetime) -> datetime:
+    """The next time this digest is due, in UTC."""
+    today = now.astimezone(ZoneInfo(zone)).date()
+    for offset in range(3):
+        moment = slot(at, zone, today + timedelta(days=offset))
+        if moment > now:
+            return moment
+    raise AssertionError("a daily slot always falls within three days")
