@@ -325,3 +325,36 @@ def test_cli_feeds_poll_and_digest(tmp_path: Path, web: Loopback, monkeypatch: p
     assert [e["editorial"]["title"] for e in digest["editorials"]] == ["Ferry fares"]
     assert main(["digest", "--since", "soon"]) == 2
     assert main(["feeds", "add", "not-a-link"]) == 2
+
+
+def test_serve_rounds_poll_the_feeds_and_post_what_falls_due(tmp_path: Path, embedder: Embedder,
+                                                             web: Loopback) -> None:
+    import threading
+
+    from adapters.serve import newsroom_rounds
+
+    web.route("/ferry", body=article("Ferry fares", FERRY), headers={"Content-Type": "text/html"})
+    web.route("/feed.xml", body=rss(web.url(""), [("Ferry", "/ferry", "Tue, 24 Nov 2026 01:00:00 GMT")]),
+              headers={"Content-Type": "application/rss+xml"})
+    clock = Clock(datetime(2026, 11, 24, 1, 0, tzinfo=UTC))
+    desk = build_newsdesk(Settings(db_path=tmp_path / "serve.db", allow_private_urls=True,
+                                   feeds=(web.url("/feed.xml"),)), clock=clock, embedder=embedder)
+    subscribe(desk, clock, "C1")
+    clock.now = datetime(2026, 11, 24, 2, 31, tzinfo=UTC)
+    stop = threading.Event()
+    posted: list[list[Reply]] = []
+
+    def post(subscription: Subscription, replies: list[Reply]) -> None:
+        posted.append(replies)
+        stop.set()
+
+    def ticking() -> datetime:  # time moves on a second at every look, as it does in a running bot
+        clock.now += timedelta(seconds=1)
+        return clock.now
+
+    rounds = threading.Thread(target=newsroom_rounds, args=(desk, {"test": post}, stop, ticking, 0.05), daemon=True)
+    rounds.start()
+    rounds.join(timeout=60)
+    stop.set()
+    assert not rounds.is_alive() and len(posted) == 1
+    assert "ferry operator" in posted[0][1].text
