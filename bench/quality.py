@@ -18,9 +18,11 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bot import Settings, build_newsdesk  # noqa: E402
-from bot.evaluation import evaluate_answers, evaluate_arguments, evaluate_summaries  # noqa: E402
+from bot.evaluation.answers import evaluate_answers  # noqa: E402
+from bot.evaluation.arguments import evaluate_arguments  # noqa: E402
 from bot.evaluation.command import ANSWER_FIELDS  # noqa: E402
 from bot.evaluation.data import read_rows  # noqa: E402
+from bot.evaluation.summaries import evaluate_summaries  # noqa: E402
 
 SUMMARY_SETS = {  # file: (sentences, ratio)
     "summ_cnndm_test_rose.jsonl": (3, None),

@@ -11,9 +11,10 @@ from rouge_score import rouge_scorer
 
 from bot import Newsdesk
 from bot.cli import main
-from bot.evaluation import evaluate_answers, evaluate_arguments, evaluate_summaries
+from bot.evaluation.answers import evaluate_answers
+from bot.evaluation.arguments import evaluate_arguments
 from bot.evaluation.metrics import auroc
-from bot.evaluation.summaries import budget_for
+from bot.evaluation.summaries import budget_for, evaluate_summaries
 
 ARTICLE = ("The city council voted on Tuesday to close the central library. "
            "Officials said the building needs repairs costing four million pounds. "

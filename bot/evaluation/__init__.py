@@ -1,7 +1,5 @@
-"""`newsdesk eval`: newsdesk measured against the methods a user could pick instead, on the same splits."""
+"""`newsdesk eval`: newsdesk measured against the methods a user could pick instead, on the same splits.
 
-from bot.evaluation.answers import evaluate_answers
-from bot.evaluation.arguments import evaluate_arguments
-from bot.evaluation.summaries import evaluate_summaries
-
-__all__ = ["evaluate_answers", "evaluate_arguments", "evaluate_summaries"]
+The modules are imported where they are used (`bot.evaluation.summaries`, `.answers`, `.arguments`): sumy and
+rouge-score pull in NLTK, which no other command should pay for at start-up.
+"""

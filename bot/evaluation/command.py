@@ -10,10 +10,7 @@ from typing import Any
 from rich.progress import track
 
 from bot.errors import BadInput
-from bot.evaluation.answers import evaluate_answers
-from bot.evaluation.arguments import evaluate_arguments
 from bot.evaluation.data import read_rows
-from bot.evaluation.summaries import evaluate_summaries
 from bot.newsdesk import Newsdesk
 
 __all__ = ["add_eval_parser", "run_eval"]
@@ -43,6 +40,10 @@ def add_eval_parser(commands: Any) -> argparse.ArgumentParser:
 
 def run_eval(desk: Newsdesk, args: argparse.Namespace) -> dict[str, Any]:
     """Run the evaluation `args` name, print its table, and return it."""
+    from bot.evaluation.answers import evaluate_answers
+    from bot.evaluation.arguments import evaluate_arguments
+    from bot.evaluation.summaries import evaluate_summaries
+
     desk.embedder.load()
     columns: tuple[str, ...]
     if args.kind == "summaries":
