@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import getpass
 import logging
 import sys
 import threading
@@ -33,7 +34,7 @@ PLATFORMS = {
 def newsroom_rounds(desk: Newsdesk, posters: dict[str, Poster], stop: threading.Event,
                     clock: Callable[[], datetime] = lambda: datetime.now(UTC), tick: float = 30.0) -> None:
     """Poll the feeds and the inbox on their interval and post the digests that fall due, until `stop`."""
-    from bot.feeds import poll_feed, poll_inbox
+    from bot.feeds import poll_all
 
     def post(subscription: Subscription, replies: list[Reply]) -> None:
         poster = posters.get(subscription.platform)
@@ -45,11 +46,7 @@ def newsroom_rounds(desk: Newsdesk, posters: dict[str, Poster], stop: threading.
     while not stop.is_set():
         now = clock()
         if now >= next_poll:
-            for url in dict.fromkeys([*desk.settings.feeds, *(f.url for f in desk.ledger.feeds())]):
-                desk.ledger.add_feed(url)
-                poll_feed(desk, desk.ledger, url)
-            if desk.settings.inbox is not None:
-                poll_inbox(desk, desk.settings.inbox)
+            poll_all(desk)
             next_poll = now + timedelta(minutes=desk.settings.poll_minutes)
         try:
             desk.digests.deliver_due(clock(), post)
@@ -89,8 +86,6 @@ def serve(desk: Newsdesk, stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdout
 def open_console(desk: Newsdesk, *, stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdout,
                  seeds: Path | None = None, user: str | None = None) -> None:
     """The console adapter on this desk, with the seed editorials in the library when `seeds` is given."""
-    import getpass
-
     user = user or getpass.getuser()
     greeting = "Type help for the commands, quit to leave."
     loaded = _load_seeds(desk, seeds) if seeds else []

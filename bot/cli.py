@@ -171,14 +171,9 @@ def _feeds(desk: Newsdesk, args: argparse.Namespace) -> None:
 def _poll(desk: Newsdesk, args: argparse.Namespace) -> int:
     from rich.progress import track
 
-    from bot.feeds import poll_feed, poll_inbox
+    from bot.feeds import poll_all
 
-    urls = list(dict.fromkeys([*desk.settings.feeds, *(f.url for f in desk.ledger.feeds())]))
-    for url in desk.settings.feeds:
-        desk.ledger.add_feed(url)
-    reports = [poll_feed(desk, desk.ledger, url) for url in track(urls, description="Polling feeds", transient=True)]
-    if desk.settings.inbox is not None:
-        reports.append(poll_inbox(desk, desk.settings.inbox))
+    reports = poll_all(desk, lambda urls: track(urls, description="Polling feeds", transient=True))
     listing = [{"source": r.source, "added": r.added, "corrected": r.corrected, "failed": r.failed,
                 "error": r.error} for r in reports]
     text = "\n".join(f"{r.source}: " + (r.error or f"{r.added} new, {r.corrected} corrected, {r.failed} failed")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import calendar
 import logging
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -20,7 +21,7 @@ from bot.errors import BadInput
 from bot.ledger import Ledger
 from bot.newsdesk import Newsdesk
 
-__all__ = ["FEED_TYPES", "PollReport", "poll_feed", "poll_inbox"]
+__all__ = ["FEED_TYPES", "PollReport", "poll_all", "poll_feed", "poll_inbox"]
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +39,16 @@ class PollReport:
     corrected: int = 0
     failed: int = 0
     error: str | None = None
+
+
+def poll_all(desk: Newsdesk, progress: Callable[[list[str]], Iterable[str]] = list) -> list[PollReport]:
+    """Poll every feed (those in settings and those added since) and the inbox folder, once each."""
+    for url in desk.settings.feeds:
+        desk.ledger.add_feed(url)
+    reports = [poll_feed(desk, desk.ledger, url) for url in progress([f.url for f in desk.ledger.feeds()])]
+    if desk.settings.inbox is not None:
+        reports.append(poll_inbox(desk, desk.settings.inbox))
+    return reports
 
 
 def poll_feed(desk: Newsdesk, ledger: Ledger, url: str) -> PollReport:
