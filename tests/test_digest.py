@@ -233,6 +233,18 @@ def test_channels_in_other_time_zones_get_their_own_morning(newsroom: Newsdesk, 
     assert [c for c, _ in deliver(newsroom, datetime(2026, 11, 24, 7, 31, tzinfo=UTC))] == ["london"]
 
 
+def test_digests_keep_local_time_across_a_daylight_saving_change(newsroom: Newsdesk, clock: Clock) -> None:
+    clock.now = datetime(2026, 3, 6, 20, 0, tzinfo=UTC)
+    subscribe(newsroom, clock, "newyork", zone="America/New_York")
+    for day, hour in ((7, 12), (8, 11), (9, 11)):  # 07:30 EST is 12:30 UTC; from 8 March, 07:30 EDT is 11:30
+        clock.now = datetime(2026, 3, day, hour - 2, 0, tzinfo=UTC)
+        add_text(newsroom, f"Editorial for the {day}th of March says the council must act on the harbour, "
+                           f"now, in week {day}.")
+        assert deliver(newsroom, datetime(2026, 3, day, hour, 29, tzinfo=UTC)) == []
+        posts = deliver(newsroom, datetime(2026, 3, day, hour, 31, tzinfo=UTC))
+        assert len(posts) == 1 and f"{day}th of March" in posts[0][1][1].text
+
+
 def test_a_digest_killed_between_claim_and_send_is_sent_once_after_restart(tmp_path: Path, embedder: Embedder,
                                                                           clock: Clock) -> None:
     db = tmp_path / "killed.db"
