@@ -51,7 +51,7 @@ class ExtractiveEngine:
     """
 
     name = "extractive"
-    version = "extractive-v1"
+    version = "extractive-v2"  # v2: lexical centrality, exponential position prior, coverage in answers
 
     def __init__(self, embedder: Embedder) -> None:
         self.embedder = embedder
