@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import shutil
 import socket
+import ssl
+import subprocess
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -134,3 +138,36 @@ def test_an_error_status_is_reported(web: Loopback) -> None:
 def test_an_unknown_host_is_reported() -> None:
     with pytest.raises(BadInput, match="could not find the host"):
         open_fetcher(resolve=pinned("other.test", "8.8.8.8")).fetch("https://no-such-host.invalid/")
+
+
+@pytest.fixture
+def tls_site(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Any:
+    """An HTTPS loopback server whose certificate names cms.newsroom.test, trusted through SSL_CERT_FILE."""
+    if shutil.which("openssl") is None:
+        pytest.skip("openssl is needed to make a test certificate")
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(key), "-out", str(cert),
+                    "-days", "2", "-subj", "/CN=cms.newsroom.test", "-addext", "subjectAltName=DNS:cms.newsroom.test"],
+                   check=True, capture_output=True)
+    monkeypatch.setenv("SSL_CERT_FILE", str(cert))
+    with Loopback() as web:
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(cert, key)
+        web.server.socket = context.wrap_socket(web.server.socket, server_side=True)
+        web.route("/ferry", body=PAGE, headers={"Content-Type": "text/html"})
+        yield web
+
+
+def test_https_goes_to_the_checked_address_and_verifies_the_host_name(tls_site: Loopback) -> None:
+    names = {"cms.newsroom.test", "impostor.newsroom.test"}
+
+    def resolve(host: str, port: int, **kwargs: Any) -> list[tuple[Any, ...]]:
+        if host in names:
+            return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", ("127.0.0.1", port))]
+        return socket.getaddrinfo(host, port, **kwargs)
+
+    fetcher = open_fetcher(trusted_hosts=names, resolve=resolve)
+    page = fetcher.fetch(f"https://cms.newsroom.test:{tls_site.port}/ferry")
+    assert page.data == PAGE and tls_site.seen == [("/ferry", f"cms.newsroom.test:{tls_site.port}")]
+    with pytest.raises(BadInput, match=r"could not connect to impostor\.newsroom\.test"):
+        fetcher.fetch(f"https://impostor.newsroom.test:{tls_site.port}/ferry")
