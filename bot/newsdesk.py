@@ -26,6 +26,8 @@ __all__ = ["Newsdesk"]
 
 log = logging.getLogger(__name__)
 
+_MAX_QUESTION = 1_000  # a question, not a pasted article: longer ones are a paste into the wrong command
+
 
 class Newsdesk:
     """Everything newsdesk does, behind one object that adapters and the CLI share.
@@ -81,6 +83,8 @@ class Newsdesk:
         question = " ".join(question.split())
         if not question:
             raise BadInput("Ask a question after /ask, for example: /ask Who ended the siege?")
+        if len(question) > _MAX_QUESTION:
+            raise BadInput(f"That question is {len(question):,} characters long; ask in at most {_MAX_QUESTION:,}.")
         if editorial is not None:
             library = [self.index(editorial)]
         else:

@@ -60,6 +60,7 @@ def test_bad_input_gets_one_private_sentence(chat: Chat) -> None:
         "/summarize " + "word " * 2_100_000: "newsdesk reads at most 200,000",
         "/summarize --length enormous some text": "--length takes one of short, medium, long.",
         "/ask": "Ask a question",
+        "/ask --all " + "why " * 2_000: "ask in at most 1,000",
         "/summarize http://169.254.169.254/latest/meta-data/": "private or internal",
     }
     for text, expected in cases.items():
