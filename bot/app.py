@@ -36,5 +36,5 @@ def build_newsdesk(settings: Settings, *, clock: Callable[[], datetime] = _utc_n
         store=Store(settings.db_path, clock=clock),
         reader=Reader(fetcher, max_chars=settings.max_chars, max_bytes=settings.max_bytes),
         embedder=embedder,
-        engine=make_engine(settings.engine, embedder),
+        engine=make_engine(settings, embedder),
     )

@@ -55,6 +55,12 @@ class Settings:
 
     db_path: Path = field(default_factory=lambda: Path(user_data_dir("newsdesk")) / "newsdesk.db")
     engine: str = "extractive"
+    model: str | None = None
+    device: str = "auto"
+    dtype: str = "auto"
+    max_new_tokens: int = 120
+    beams: int = 2
+    model_cache: Path = field(default_factory=lambda: Path(user_data_dir("newsdesk")) / "models")
     embedding_model: Path | None = None
     precision: str = "auto"
     max_chars: int = 200_000
@@ -110,6 +116,12 @@ def load_settings(environ: Mapping[str, str] | None = None, env_file: Path | Non
     settings = Settings(
         db_path=get("NEWSDESK_DB", _path, defaults.db_path),
         engine=get("NEWSDESK_ENGINE", str, defaults.engine),
+        model=get("NEWSDESK_MODEL", str, None),
+        device=get("NEWSDESK_DEVICE", _choice("auto", "cpu", "cuda"), defaults.device),
+        dtype=get("NEWSDESK_DTYPE", _choice("auto", "float32", "bfloat16", "float16"), defaults.dtype),
+        max_new_tokens=get("NEWSDESK_MAX_NEW_TOKENS", _positive_int, defaults.max_new_tokens),
+        beams=get("NEWSDESK_BEAMS", _positive_int, defaults.beams),
+        model_cache=get("NEWSDESK_MODEL_CACHE", _path, defaults.model_cache),
         embedding_model=get("NEWSDESK_EMBEDDING_MODEL", _path, None),
         precision=precision,
         max_chars=get("NEWSDESK_MAX_CHARS", _positive_int, defaults.max_chars),
@@ -167,6 +179,15 @@ def _boolean(raw: str) -> bool:
 
 def _host_set(raw: str) -> frozenset[str]:
     return frozenset(host.strip().lower() for host in raw.split(",") if host.strip())
+
+
+def _choice(*choices: str) -> Callable[[str], str]:
+    def parse(raw: str) -> str:
+        if raw.lower() not in choices:
+            raise ValueError(f"it must be one of {', '.join(choices)}")
+        return raw.lower()
+
+    return parse
 
 
 def _url_list(raw: str) -> tuple[str, ...]:

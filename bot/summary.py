@@ -35,6 +35,7 @@ class Summary:
     model: str
     length: str = "medium"
     notes: tuple[str, ...] = field(default=())
+    guard: dict[str, Any] | None = None  # what the faithfulness guard kept and dropped, for generative engines
 
     def to_json(self) -> dict[str, Any]:
         """The summary in the JSON contract: other tools read these field names."""
@@ -47,7 +48,7 @@ class Summary:
             "model": self.model,
             "length": self.length,
             "notes": list(self.notes),
-        }
+        } | ({"guard": self.guard} if self.guard is not None else {})
 
     @classmethod
     def from_json(cls, data: dict[str, Any], editorial: Editorial) -> Summary:
@@ -61,4 +62,5 @@ class Summary:
             model=data["model"],
             length=data.get("length", "medium"),
             notes=tuple(data.get("notes", ())),
+            guard=data.get("guard"),
         )

@@ -36,7 +36,7 @@ def test_a_bad_value_is_one_sentence_naming_the_variable(tmp_path: Path, name: s
 
 
 def test_an_unknown_engine_names_the_choices(tmp_path: Path) -> None:
-    with pytest.raises(SettingsError, match="choose one of: extractive, fake"):
+    with pytest.raises(SettingsError, match="choose one of: chat, extractive, fake, seq2seq"):
         build_newsdesk(Settings(db_path=tmp_path / "n.db", engine="gpt-9"))
 
 

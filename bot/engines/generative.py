@@ -1,0 +1,211 @@
+"""Generative engines: abstractive summaries from a seq2seq model, summaries and answers from a chat model.
+
+Whatever a model writes goes through the faithfulness guard before anyone sees it; when too little survives,
+or the model cannot be loaded or run, the reply is the extractive one, with a note that says so.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import replace
+from typing import Any
+
+from bot.answer import Answer, Citation
+from bot.embedder import Embedder
+from bot.engines.base import Indexed, key_point_count
+from bot.engines.extractive import ExtractiveEngine
+from bot.guard import Guard
+from bot.models import LocalModel, ModelUnavailable
+from bot.prompts import load_prompt
+from bot.settings import Settings
+from bot.summary import Summary
+
+__all__ = ["ChatEngine", "Seq2SeqEngine"]
+
+log = logging.getLogger(__name__)
+
+_MIN_KEPT = 2  # fewer guarded sentences than this and the extractive summary is shown instead
+
+
+class _Writer:
+    """Chunked generation with one local model: split on sentence boundaries into windows that fit, write a
+    partial summary of each, then summarise the partials (map-reduce)."""
+
+    def __init__(self, local: LocalModel, settings: Settings) -> None:
+        self.local = local
+        self.settings = settings
+
+    def window(self, tokenizer: Any, model: Any, reserve: int = 0) -> int:
+        limits = [getattr(model.config, "max_position_embeddings", None), getattr(tokenizer, "model_max_length", None)]
+        usable = min([int(v) for v in limits if isinstance(v, int) and 0 < v < 1_000_000] or [1024])
+        return max(32, usable - reserve - 8)
+
+    def chunks(self, sentences: Sequence[str], tokenizer: Any, window: int) -> list[str]:
+        chunks: list[list[str]] = [[]]
+        used = 0
+        for sentence in sentences:
+            size = len(tokenizer(sentence, add_special_tokens=False)["input_ids"])
+            if chunks[-1] and used + size > window:
+                chunks.append([])
+                used = 0
+            chunks[-1].append(sentence)
+            used += size
+        return [" ".join(chunk) for chunk in chunks]
+
+    def generate(self, tokenizer: Any, model: Any, inputs: dict[str, Any]) -> str:
+        import torch
+
+        device = self.local.torch_device
+        feed = {k: v.to(device) for k, v in inputs.items() if k in ("input_ids", "attention_mask")}
+        beams = self.settings.beams
+        try:
+            with torch.inference_mode():
+                output = model.generate(**feed, max_new_tokens=self.settings.max_new_tokens, num_beams=beams,
+                                        do_sample=False, early_stopping=beams > 1)
+        except (RuntimeError, ValueError, IndexError) as error:
+            log.warning("model %s failed while writing: %s", self.local.name, error)
+            raise ModelUnavailable(f"The model {self.local.name} failed while writing ({type(error).__name__}).") \
+                from None
+        if not model.config.is_encoder_decoder:
+            output = output[:, feed["input_ids"].shape[1]:]
+        return str(tokenizer.decode(output[0], skip_special_tokens=True)).strip()
+
+
+def _summary_from(engine: Seq2SeqEngine | ChatEngine, text: str, indexed: Indexed, length: str,
+                  notes: tuple[str, ...]) -> Summary:
+    """Guard the model's text; fall back to the extractive summary when too little of it is supported."""
+    result = engine.guard.check(text, indexed)
+    extractive = engine.extractive.summarize(indexed, length)
+    if len(result.kept) < min(_MIN_KEPT, len(indexed.editorial.sentences)):
+        note = (f"Too little of what {engine.model} wrote could be traced to the editorial "
+                f"({len(result.kept)} of {len(result.kept) + len(result.dropped)} sentences), so this is the "
+                "extractive summary.")
+        return replace(extractive, notes=(*notes, note), guard=result.to_json())
+    wanted = key_point_count(len(indexed.editorial.sentences), length)
+    return Summary(editorial=indexed.editorial, tldr=result.kept[0], key_points=result.kept[1:1 + wanted],
+                   calls_to_action=extractive.calls_to_action, engine=engine.name, model=engine.model, length=length,
+                   notes=notes, guard=result.to_json())
+
+
+def _fallback(summary: Summary, reason: str) -> Summary:
+    return replace(summary, notes=(*summary.notes, f"{reason} This is the extractive summary."))
+
+
+class Seq2SeqEngine:
+    """Any AutoModelForSeq2SeqLM (BART, PEGASUS, T5) by hub id or folder: abstractive, then guarded.
+
+    Example:
+        engine = Seq2SeqEngine(Settings(engine="seq2seq", model="sshleifer/distilbart-cnn-12-6"), embedder)
+    """
+
+    name = "seq2seq"
+    version = "seq2seq-v1"
+
+    def __init__(self, settings: Settings, embedder: Embedder) -> None:
+        self.local = LocalModel(settings.model, "seq2seq", device=settings.device, dtype=settings.dtype,
+                                cache=settings.model_cache)
+        self.writer = _Writer(self.local, settings)
+        self.extractive = ExtractiveEngine(embedder)
+        self.guard = Guard(embedder)
+
+    @property
+    def model(self) -> str:
+        return self.local.name
+
+    def summarize(self, indexed: Indexed, length: str) -> Summary:
+        try:
+            tokenizer, model = self.local.get()
+            prefix = "summarize: " if model.config.model_type == "t5" else ""
+            window = self.writer.window(tokenizer, model, reserve=len(prefix))
+            parts = self.writer.chunks(indexed.editorial.sentences, tokenizer, window)
+            drafts = [self._write(tokenizer, model, prefix + part, window) for part in parts]
+            text = drafts[0]
+            if len(drafts) > 1:
+                text = self._write(tokenizer, model, prefix + " ".join(drafts), window)
+        except ModelUnavailable as error:
+            return _fallback(self.extractive.summarize(indexed, length), str(error))
+        notes = (f"Written in {len(parts)} parts and combined.",) if len(parts) > 1 else ()
+        return _summary_from(self, text, indexed, length, notes)
+
+    def _write(self, tokenizer: Any, model: Any, text: str, window: int) -> str:
+        inputs = tokenizer(text, return_tensors="pt", truncation=True, max_length=window)
+        return self.writer.generate(tokenizer, model, inputs)
+
+    def key_sentences(self, indexed: Indexed, count: int) -> list[int]:
+        return self.extractive.key_sentences(indexed, count)
+
+    def answer(self, question: str, library: Sequence[Indexed], abstain_below: float, across: bool) -> Answer:
+        """Summarisation models do not answer questions: answers quote the editorial, as the extractive engine does."""
+        return self.extractive.answer(question, library, abstain_below, across)
+
+
+class ChatEngine:
+    """Any AutoModelForCausalLM with a chat template, by hub id, folder or .gguf file; prompts from `prompts/`.
+
+    Example:
+        engine = ChatEngine(Settings(engine="chat", model="path/to/SmolLM2-135M-Instruct.gguf"), embedder)
+    """
+
+    name = "chat"
+
+    def __init__(self, settings: Settings, embedder: Embedder) -> None:
+        self.local = LocalModel(settings.model, "causal", device=settings.device, dtype=settings.dtype,
+                                cache=settings.model_cache)
+        self.writer = _Writer(self.local, settings)
+        self.extractive = ExtractiveEngine(embedder)
+        self.guard = Guard(embedder)
+        self.prompts = {name: load_prompt(name) for name in ("summary", "answer")}
+        self.version = "chat-v1/" + "/".join(p.version for p in self.prompts.values())
+
+    @property
+    def model(self) -> str:
+        return self.local.name
+
+    def summarize(self, indexed: Indexed, length: str) -> Summary:
+        count = key_point_count(len(indexed.editorial.sentences), length) + 1
+        try:
+            tokenizer, model = self.local.get()
+            empty = self._chat(tokenizer, self.prompts["summary"].render(count=count, editorial=""))
+            window = self.writer.window(tokenizer, model, reserve=len(empty["input_ids"][0]) + 16)
+            parts = self.writer.chunks(indexed.editorial.sentences, tokenizer, window)
+            drafts = [self._ask(tokenizer, model, "summary", count=count, editorial=part) for part in parts]
+            text = drafts[0] if len(drafts) == 1 else \
+                self._ask(tokenizer, model, "summary", count=count, editorial="\n".join(drafts))
+        except ModelUnavailable as error:
+            return _fallback(self.extractive.summarize(indexed, length), str(error))
+        notes = (f"Written in {len(parts)} parts and combined.",) if len(parts) > 1 else ()
+        return _summary_from(self, text, indexed, length, notes)
+
+    def key_sentences(self, indexed: Indexed, count: int) -> list[int]:
+        return self.extractive.key_sentences(indexed, count)
+
+    def answer(self, question: str, library: Sequence[Indexed], abstain_below: float, across: bool) -> Answer:
+        """The extractive answer picks the sentences; the model phrases them; the guard keeps what they support."""
+        quoted = self.extractive.answer(question, library, abstain_below, across)
+        if quoted.abstained or quoted.editorial is None:
+            return replace(quoted, engine=self.name, model=self.model)
+        owner = next(item for item in library if item.editorial is quoted.editorial)
+        excerpts = "\n".join(f"[{c.sentence}] {c.text}" for c in quoted.citations)
+        try:
+            tokenizer, model = self.local.get()
+            text = self._ask(tokenizer, model, "answer", question=question, excerpts=excerpts)
+        except ModelUnavailable:
+            return quoted
+        result = self.guard.check(text, owner)
+        if not result.kept:
+            return quoted
+        citations = tuple(Citation(sentence=p.sentence, text=owner.editorial.sentence(p.sentence),
+                                   editorial=owner.editorial) for p in result.kept)
+        return replace(quoted, answer=" ".join(p.text for p in result.kept), citations=citations,
+                       engine=self.name, model=self.model)
+
+    def _chat(self, tokenizer: Any, prompt: str) -> Any:
+        try:
+            return tokenizer.apply_chat_template([{"role": "user", "content": prompt}], add_generation_prompt=True,
+                                                 return_tensors="pt", return_dict=True)
+        except (ValueError, TypeError) as error:
+            raise ModelUnavailable(f"The model {self.local.name} has no usable chat template ({error}).") from None
+
+    def _ask(self, tokenizer: Any, model: Any, prompt: str, **values: object) -> str:
+        return self.writer.generate(tokenizer, model, self._chat(tokenizer, self.prompts[prompt].render(**values)))

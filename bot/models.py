@@ -1,0 +1,115 @@
+"""Local transformers models for the generative engines: by hub id (from the local cache only), folder, or
+GGUF file; loaded once, lazily, thread-safely. Nothing here downloads: a missing model is a sentence saying
+which setting to change."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import threading
+from pathlib import Path
+from typing import Any
+
+from bot.errors import SettingsError
+
+__all__ = ["LocalModel", "ModelUnavailable"]
+
+log = logging.getLogger(__name__)
+
+
+class ModelUnavailable(RuntimeError):
+    """The model cannot be loaded or run; the message says why and what to set."""
+
+
+class LocalModel:
+    """A tokenizer and a model of one kind ("seq2seq" or "causal"), loaded on first use.
+
+    Example:
+        model = LocalModel("sshleifer/distilbart-cnn-12-6", "seq2seq", device="auto", dtype="auto", cache=folder)
+        tokenizer, network = model.get()
+    """
+
+    def __init__(self, name: str | None, kind: str, *, device: str, dtype: str, cache: Path) -> None:
+        if not name:
+            raise SettingsError("This engine needs a model: set NEWSDESK_MODEL to a hub id, a folder or a .gguf file.")
+        self.name = name
+        self.kind = kind
+        self.device = device
+        self.dtype = dtype
+        self.cache = cache
+        self._lock = threading.Lock()
+        self._loaded: tuple[Any, Any] | None = None
+        self._failure: str | None = None
+
+    def get(self) -> tuple[Any, Any]:
+        """(tokenizer, model); ModelUnavailable when it cannot be loaded (the failure is remembered)."""
+        if self._loaded is None:
+            with self._lock:
+                if self._failure is not None:
+                    raise ModelUnavailable(self._failure)
+                if self._loaded is None:
+                    try:
+                        self._loaded = self._load()
+                    except ModelUnavailable as error:
+                        self._failure = str(error)
+                        raise
+        return self._loaded
+
+    @property
+    def torch_device(self) -> str:
+        import torch
+
+        if self.device == "auto":
+            return "cuda" if torch.cuda.is_available() else "cpu"
+        return self.device
+
+    def _load(self) -> tuple[Any, Any]:
+        import torch
+        from transformers import AutoModelForCausalLM, AutoModelForSeq2SeqLM, AutoTokenizer
+
+        classes = {"seq2seq": AutoModelForSeq2SeqLM, "causal": AutoModelForCausalLM}
+        dtype = {"auto": "auto", "float32": torch.float32, "bfloat16": torch.bfloat16,
+                 "float16": torch.float16}[self.dtype]
+        source, options = self._source()
+        try:
+            tokenizer = AutoTokenizer.from_pretrained(source, **options)
+            model = classes[self.kind].from_pretrained(source, dtype=dtype, **options)
+        except (OSError, ValueError, KeyError) as error:
+            log.warning("model %s could not be loaded: %s", self.name, error)
+            raise ModelUnavailable(
+                f"The model {self.name} is not available offline ({type(error).__name__}): download it to a folder "
+                "and set NEWSDESK_MODEL to that folder, or set NEWSDESK_ENGINE=extractive."
+            ) from None
+        if "gguf_file" in options:
+            self._keep_converted(tokenizer, model)
+        model.to(self.torch_device).eval()
+        log.info("loaded %s model %s on %s", self.kind, self.name, self.torch_device)
+        return tokenizer, model
+
+    def _source(self) -> tuple[str, dict[str, Any]]:
+        path = Path(self.name).expanduser()
+        if path.suffix.lower() == ".gguf":
+            if not path.is_file():
+                raise ModelUnavailable(f"There is no GGUF file at {path}: fix NEWSDESK_MODEL.")
+            converted = self._converted_folder(path)
+            if (converted / "config.json").is_file():
+                return str(converted), {}
+            return str(path.parent), {"gguf_file": path.name}
+        if path.exists():
+            return str(path), {}
+        return self.name, {"local_files_only": True}
+
+    def _converted_folder(self, gguf: Path) -> Path:
+        stat = gguf.stat()
+        digest = hashlib.sha256(f"{gguf.resolve()}|{stat.st_size}|{stat.st_mtime_ns}".encode()).hexdigest()[:16]
+        return self.cache / f"{gguf.stem}-{digest}"
+
+    def _keep_converted(self, tokenizer: Any, model: Any) -> None:
+        """Converting a GGUF file takes long: keep the converted weights for the next start."""
+        folder = self._converted_folder(Path(self.name).expanduser())
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            model.save_pretrained(folder)
+            tokenizer.save_pretrained(folder)
+        except OSError as error:
+            log.warning("could not keep the converted model in %s: %s", folder, error)

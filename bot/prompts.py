@@ -1,0 +1,38 @@
+"""Prompt templates: plain files in `prompts/`, a version line on top, rendered with `string.Template.substitute`
+so a missing variable raises instead of sending a model half a prompt."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from string import Template
+
+__all__ = ["PROMPTS", "Prompt", "load_prompt"]
+
+PROMPTS = Path(__file__).resolve().parent.parent / "prompts"
+
+
+@dataclass(frozen=True)
+class Prompt:
+    """One template and its version (the version goes into the audit record and the summary cache key)."""
+
+    name: str
+    version: str
+    template: Template
+
+    def render(self, **values: object) -> str:
+        """The prompt with every `$variable` filled; KeyError names a missing one."""
+        return self.template.substitute({key: str(value) for key, value in values.items()})
+
+
+def load_prompt(name: str, folder: Path = PROMPTS) -> Prompt:
+    """Read `prompts/<name>.txt`; its first line is `version: <version>`.
+
+    Example:
+        load_prompt("summary").render(count=3, editorial=text)
+    """
+    head, _, body = (folder / f"{name}.txt").read_text(encoding="utf-8").partition("\n")
+    key, _, version = head.partition(":")
+    if key.strip() != "version" or not version.strip():
+        raise ValueError(f"prompts/{name}.txt must start with a 'version: ...' line")
+    return Prompt(name=name, version=version.strip(), template=Template(body.strip() + "\n"))
