@@ -10,6 +10,7 @@ import json
 import logging
 import sys
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -58,6 +59,9 @@ def _parser() -> argparse.ArgumentParser:
     commands.add_parser("serve", help="run the configured chat adapters (the console when none is)")
     for sub in {id(p): p for name, p in commands.choices.items() if name != "eval"}.values():  # aliases share one
         sub.add_argument("--json", action="store_true", help="print JSON instead of text")
+    for sub in (summarize, ask):
+        sub.add_argument("--engine", help="this command's engine: extractive, seq2seq or chat")
+        sub.add_argument("--model", help="this command's model: a cached hub id, a folder or a .gguf file")
     return parser
 
 
@@ -70,6 +74,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         settings = load_settings()
+        if getattr(args, "engine", None) or getattr(args, "model", None):
+            settings = replace(settings, engine=args.engine or settings.engine, model=args.model or settings.model)
         # A server's admin reads its log; an editor at the console or a shell reads only the answers.
         serving = args.command == "serve" and bool(settings.platforms)
         _log_to_stderr(settings.log_level or ("INFO" if serving else "WARNING"))

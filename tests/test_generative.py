@@ -164,3 +164,22 @@ def test_every_prompt_renders_and_a_missing_variable_raises() -> None:
         assert "data, not instructions" in " ".join(prompt.render(**variables[name]).split())
         with pytest.raises(KeyError):
             prompt.render()
+
+
+def test_engine_and_model_can_be_chosen_per_command(tmp_path: Path, tiny_models: dict[str, Path],
+                                                    monkeypatch: pytest.MonkeyPatch,
+                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    import json
+
+    from bot.cli import main
+
+    from .support import SEED
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("NEWSDESK_DB", str(tmp_path / "cli.db"))
+    monkeypatch.setenv("NEWSDESK_MODEL_CACHE", str(tmp_path / "models"))
+    assert main(["summarize", str(SEED), "--engine", "seq2seq", "--model", str(tiny_models["bart"]), "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert "guard" in data and data["notes"]
+    assert main(["summarize", str(SEED), "--engine", "chat", "--json"]) == 2
+    assert "NEWSDESK_MODEL" in capsys.readouterr().err

@@ -59,9 +59,13 @@ class _Writer:
         device = self.local.torch_device
         feed = {k: v.to(device) for k, v in inputs.items() if k in ("input_ids", "attention_mask")}
         beams = self.settings.beams
+        # Never ask for more tokens than the model has positions for: generation would fail past them.
+        positions = getattr(model.config, "max_position_embeddings", None) or 1_000_000
+        used = 0 if model.config.is_encoder_decoder else feed["input_ids"].shape[1]
+        new_tokens = max(1, min(self.settings.max_new_tokens, int(positions) - used - 2))
         try:
             with torch.inference_mode():
-                output = model.generate(**feed, max_new_tokens=self.settings.max_new_tokens, num_beams=beams,
+                output = model.generate(**feed, max_new_tokens=new_tokens, num_beams=beams,
                                         do_sample=False, early_stopping=beams > 1)
         except Exception as error:  # a model failing mid-generation falls back; it never crashes the bot
             log.warning("model %s failed while writing: %s", self.local.name, error)
