@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime
 
 from bot.embedder import Embedder
 from bot.engines import make_engine
@@ -11,16 +11,12 @@ from bot.fetcher import Fetcher
 from bot.ingest import Reader
 from bot.newsdesk import Newsdesk
 from bot.settings import Settings
-from bot.store import Store
+from bot.store import Store, utc_now
 
 __all__ = ["build_newsdesk"]
 
 
-def _utc_now() -> datetime:
-    return datetime.now(UTC)
-
-
-def build_newsdesk(settings: Settings, *, clock: Callable[[], datetime] = _utc_now,
+def build_newsdesk(settings: Settings, *, clock: Callable[[], datetime] = utc_now,
                    embedder: Embedder | None = None) -> Newsdesk:
     """Build a `Newsdesk` from settings. Pass an `embedder` to share one loaded model between desks.
 

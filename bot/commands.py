@@ -41,7 +41,8 @@ def dispatch(desk: Newsdesk, request: Request) -> list[Reply]:
         elif command == "ask":
             replies = _ask(desk, request, rest.strip())
         elif command == "editorials":
-            replies = [Reply(text=editorials_text(desk.store.latest(10)), editorials=tuple(desk.store.latest(10)))]
+            latest = desk.store.latest(10)
+            replies = [Reply(text=editorials_text(latest), editorials=tuple(latest))]
         elif command == "digest":
             replies = _digest(desk, request, rest.split())
         elif command in ("help", ""):

@@ -21,13 +21,14 @@ import numpy as np
 from bot.editorial import Editorial
 from bot.schema import MIGRATIONS
 
-__all__ = ["AuditRecord", "Store"]
+__all__ = ["AuditRecord", "Store", "utc_now"]
 
 Clock = Callable[[], datetime]
 AuditRecord = dict[str, Any]
 
 
-def _utc_now() -> datetime:
+def utc_now() -> datetime:
+    """The real clock; tests pass their own."""
     return datetime.now(UTC)
 
 
@@ -40,7 +41,7 @@ class Store:
         store.get(editorial.id).title
     """
 
-    def __init__(self, path: Path, clock: Clock = _utc_now) -> None:
+    def __init__(self, path: Path, clock: Clock = utc_now) -> None:
         self.path = path
         self.clock = clock
         path.parent.mkdir(parents=True, exist_ok=True)

@@ -103,7 +103,8 @@ class ExtractiveEngine:
         lexical_share = lexical / lexical.max() if lexical.max() > 0 else lexical
         wants_number, wants_date = asks_for_number(question), asks_for_date(question)
         fits = np.array([(wants_number and has_number(s)) or (wants_date and has_date(s)) for s in sentences])
-        demands = np.array([is_demand(s) for s in sentences]) * asks_for_demands(question)
+        demands = np.array([is_demand(s) for s in sentences]) if asks_for_demands(question) \
+            else np.zeros(len(sentences))
         ranking = (similarity + _ANSWER_BM25 * lexical_share + _ANSWER_COVERAGE * coverage(question, sentences)
                    + _ANSWER_TYPE * fits + _ANSWER_DEMAND * demands)
         order = np.argsort(-ranking)
