@@ -66,21 +66,50 @@ def console_poster(stdout: TextIO) -> Poster:
     return post
 
 
-def serve(desk: Newsdesk, stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdout) -> None:
-    """Run the configured adapters; with none configured, open the console on the seed editorial."""
-    for platform in desk.settings.platforms:
-        log.warning("%s is configured, but this version of newsdesk has no %s adapter yet", platform, platform)
-    hints = "; ".join(f"{platform}: set {' and '.join(names)}" for platform, names in PLATFORMS.items())
-    print(f"No chat platform is running, so newsdesk opens the console. To reach Slack or Discord, put their "
-          f"tokens in .env ({hints}).", file=stdout)
-    stop = threading.Event()
-    rounds = threading.Thread(target=newsroom_rounds, args=(desk, {"console": console_poster(stdout)}, stop),
-                              name="newsroom-rounds", daemon=True)
+def serve(desk: Newsdesk, stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdout,
+          stop: threading.Event | None = None) -> None:
+    """Run the configured adapters until interrupted; with none configured, open the console on the seed editorial.
+
+    Example:
+        serve(build_newsdesk(load_settings()))    # what `newsdesk serve` does
+    """
+    stop = stop or threading.Event()
+    posters, closers = _start_platforms(desk)
+    if not posters:
+        hints = "; ".join(f"{platform}: set {' and '.join(names)}" for platform, names in PLATFORMS.items())
+        print(f"No chat platform is running, so newsdesk opens the console. To reach Slack or Discord, put their "
+              f"tokens in .env ({hints}).", file=stdout)
+        posters = {"console": console_poster(stdout)}
+    rounds = threading.Thread(target=newsroom_rounds, args=(desk, posters, stop), name="newsroom-rounds",
+                              daemon=True)
     rounds.start()
     try:
-        open_console(desk, stdin=stdin, stdout=stdout, seeds=SEEDS)
+        if "console" in posters:
+            open_console(desk, stdin=stdin, stdout=stdout, seeds=SEEDS)
+        else:
+            log.info("newsdesk is serving %s; Ctrl-C stops it", ", ".join(sorted(posters)))
+            while not stop.wait(1.0):
+                pass
+    except KeyboardInterrupt:
+        log.info("newsdesk stopping")
     finally:
         stop.set()
+        for close in closers:
+            close()
+
+
+def _start_platforms(desk: Newsdesk) -> tuple[dict[str, Poster], list[Callable[[], None]]]:
+    """Start every platform whose tokens are set; their digest posters by platform, and how to stop them."""
+    posters: dict[str, Poster] = {}
+    closers: list[Callable[[], None]] = []
+    if "Slack" in desk.settings.platforms:
+        from adapters.slack import start_slack
+
+        slack = start_slack(desk)
+        posters["slack"], closers = slack.poster, [*closers, slack.close]
+    if "Discord" in desk.settings.platforms:
+        log.warning("Discord is configured, but this version of newsdesk has no Discord adapter yet")
+    return posters, closers
 
 
 def open_console(desk: Newsdesk, *, stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdout,

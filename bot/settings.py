@@ -77,13 +77,16 @@ class Settings:
     slack_bot_token: Secret | None = None
     slack_app_token: Secret | None = None
     slack_signing_secret: Secret | None = None
+    slack_port: int | None = None
     discord_token: Secret | None = None
+    discord_guild_id: int | None = None
+    workers: int = 2
 
     @property
     def platforms(self) -> list[str]:
         """The chat platforms whose tokens are configured."""
         configured = []
-        if self.slack_bot_token and (self.slack_app_token or self.slack_signing_secret):
+        if self.slack_bot_token and (self.slack_app_token or (self.slack_signing_secret and self.slack_port)):
             configured.append("Slack")
         if self.discord_token:
             configured.append("Discord")
@@ -138,7 +141,10 @@ def load_settings(environ: Mapping[str, str] | None = None, env_file: Path | Non
         slack_bot_token=get("SLACK_BOT_TOKEN", Secret, None),
         slack_app_token=get("SLACK_APP_TOKEN", Secret, None),
         slack_signing_secret=get("SLACK_SIGNING_SECRET", Secret, None),
+        slack_port=get("SLACK_PORT", _positive_int, None),
         discord_token=get("DISCORD_TOKEN", Secret, None),
+        discord_guild_id=get("DISCORD_GUILD_ID", _positive_int, None),
+        workers=get("NEWSDESK_WORKERS", _positive_int, defaults.workers),
     )
     return settings
 

@@ -1,0 +1,210 @@
+"""The Slack app: bolt listeners that acknowledge at once and hand the work to the desk off the request path.
+
+Every slash command, shortcut and button is acknowledged before any reading or summarising starts; a small
+pool of workers (`NEWSDESK_WORKERS`) runs the core and delivers through `response_url` or the Web API.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Mapping
+from concurrent.futures import Executor, ThreadPoolExecutor
+from typing import Any
+
+from slack_bolt import App, BoltResponse
+from slack_bolt.context.ack import Ack
+from slack_bolt.context.respond import Respond
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
+
+from adapters.slack.blocks import QUOTE_ACTION, Message, escape, messages
+from adapters.slack.events import (
+    PLATFORM,
+    command_request,
+    download,
+    is_question,
+    mention_text,
+    message_request,
+    plain_text,
+)
+from bot.digest import Poster
+from bot.errors import BadInput, SettingsError
+from bot.ledger import Subscription
+from bot.messages import Attachment, Reply, Request, conversation_key
+from bot.newsdesk import Newsdesk
+from bot.settings import Settings
+from bot.store import utc_now
+
+__all__ = ["PROGRESS", "SHORTCUT", "build_app", "slack_poster"]
+
+log = logging.getLogger(__name__)
+
+PROGRESS = "Reading the editorial…"
+SHORTCUT = "summarize_message"
+
+
+class Seen:
+    """The last few thousand event ids, so a retried or repeated delivery is answered once."""
+
+    def __init__(self, size: int = 5000) -> None:
+        self._keys: OrderedDict[str, None] = OrderedDict()
+        self._size = size
+        self._lock = threading.Lock()
+
+    def first(self, *keys: str) -> bool:
+        """Record `keys`; True when none of them was seen before."""
+        with self._lock:
+            fresh = not any(key in self._keys for key in keys)
+            for key in keys:
+                self._keys[key] = None
+                self._keys.move_to_end(key)
+            while len(self._keys) > self._size:
+                self._keys.popitem(last=False)
+            return fresh
+
+
+def build_app(desk: Newsdesk, settings: Settings, *, client: WebClient | None = None,
+              work: Executor | None = None) -> App:
+    """The bolt app for `desk`: HTTP mode verifies Slack's signatures; Socket Mode needs no signing secret.
+
+    Example:
+        app = build_app(desk, settings)
+        SocketModeHandler(app, settings.slack_app_token.reveal()).start()
+    """
+    if settings.slack_bot_token is None:
+        raise SettingsError("Set SLACK_BOT_TOKEN (xoxb-...) in the environment or .env to run the Slack adapter.")
+    client = client or WebClient(token=settings.slack_bot_token.reveal())
+    client.retry_handlers.append(RateLimitErrorRetryHandler(max_retry_count=3))
+    signing_secret = settings.slack_signing_secret.reveal() if settings.slack_signing_secret else ""
+    app = App(client=client, signing_secret=signing_secret, request_verification_enabled=bool(signing_secret),
+              logger=logging.getLogger("slack_bolt"), listener_executor=ThreadPoolExecutor(16, "slack-ack"))
+    pool = work or ThreadPoolExecutor(settings.workers, thread_name_prefix="slack-desk")
+    seen = Seen()
+    limits = {"max_bytes": settings.max_bytes, "timeout": settings.fetch_timeout}
+
+    def submit(job: Callable[..., None], *args: Any) -> None:
+        pool.submit(_guarded, job, *args)
+
+    @app.middleware
+    def answer_once(body: dict[str, Any], next: Callable[[], BoltResponse]) -> BoltResponse | None:
+        event = body.get("event") or {}
+        keys = [f"event:{body['event_id']}"] if body.get("event_id") else []
+        keys += [f"message:{event['client_msg_id']}"] if event.get("client_msg_id") else []
+        if keys and not seen.first(*keys):
+            log.info("slack delivery %s already answered; ignored", keys[0])
+            return BoltResponse(status=200, body="")
+        return next()
+
+    @app.command(re.compile(r"^/"))
+    def on_command(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
+        request = command_request(body, utc_now())
+        ack(PROGRESS) if request.text.startswith("/summarize") else ack()
+        submit(_answer_command, desk, request, respond)
+
+    @app.event("app_mention")
+    def on_mention(event: dict[str, Any], context: dict[str, Any]) -> None:
+        text = plain_text(str(event.get("text", "")), context.get("bot_user_id"))
+        line = mention_text(text, in_thread=bool(event.get("thread_ts")), has_files=bool(event.get("files")))
+        submit(_answer_message, desk, client, event, str(event.get("channel")), str(event.get("user")), line, limits)
+
+    @app.event("message")
+    def on_thread_reply(event: dict[str, Any], context: dict[str, Any]) -> None:
+        bot_user = context.get("bot_user_id")
+        if event.get("subtype") or event.get("bot_id") or not event.get("thread_ts"):
+            return
+        if bot_user and f"<@{bot_user}" in str(event.get("text", "")):
+            return  # a mention: the app_mention listener answers it
+        text = plain_text(str(event.get("text", "")))
+        channel = str(event.get("channel"))
+        if not is_question(text) or desk.store.recall(conversation_key(PLATFORM, channel, event["thread_ts"])) is None:
+            return  # only questions in threads about an editorial are follow-ups
+        submit(_answer_message, desk, client, event, channel, str(event.get("user")), f"/ask {text}", limits)
+
+    @app.shortcut(SHORTCUT)
+    def on_shortcut(ack: Ack, body: dict[str, Any]) -> None:
+        ack()
+        message = body.get("message") or {}
+        line = f"/summarize {plain_text(str(message.get('text', '')))}".strip()
+        submit(_answer_message, desk, client, message, str(body["channel"]["id"]), str(body["user"]["id"]), line,
+               limits)
+
+    @app.action(QUOTE_ACTION)
+    def on_quote(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
+        ack()
+        editorial_id, _, numbers = str(body["actions"][0].get("value", "")).partition(":")
+        editorial = desk.find(editorial_id)
+        if editorial is None:
+            respond(text="That editorial is no longer in the library.", response_type="ephemeral",
+                    replace_original=False)
+            return
+        wanted = [int(n) for n in numbers.split(",") if n.isdigit() and 0 < int(n) <= len(editorial.sentences)]
+        quotes = "\n".join(f">{escape(editorial.sentences[n - 1])} `[{n}]`" for n in wanted)
+        respond(text=f"From “{escape(editorial.title)}”:\n{quotes}", response_type="ephemeral",
+                replace_original=False)
+
+    return app
+
+
+def slack_poster(client: WebClient) -> Poster:
+    """Post a digest to the channel (and thread) that subscribed."""
+
+    def post(subscription: Subscription, replies: list[Reply]) -> None:
+        outgoing = [(False, message) for reply in replies for message in messages(reply)]
+        _post_all(client, outgoing, subscription.channel, subscription.thread, user=None)
+
+    return post
+
+
+def _answer_command(desk: Newsdesk, request: Request, respond: Respond) -> None:
+    for reply in desk.handle(request):
+        for message in messages(reply):
+            respond(text=message.text, blocks=list(message.blocks), replace_original=False,
+                    response_type="ephemeral" if reply.private else "in_channel")
+
+
+def _answer_message(desk: Newsdesk, client: WebClient, message: Mapping[str, Any], channel: str, user: str,
+                    line: str, limits: dict[str, Any]) -> None:
+    """Answer in the message's thread: a progress note first when there is reading to do, then the replies."""
+    thread = str(message.get("thread_ts") or message.get("ts") or "") or None
+    progress = None
+    if line.startswith("/summarize"):
+        progress = client.chat_postMessage(channel=channel, thread_ts=thread, text=PROGRESS)["ts"]
+    try:
+        files: tuple[Attachment, ...] = tuple(download(client, f, **limits) for f in message.get("files", ())[:1])
+        request = message_request(message, channel=channel, user=user, line=line, now=utc_now(), attachments=files)
+        replies = desk.handle(request)
+    except BadInput as error:
+        replies = [Reply(text=str(error), is_error=True, private=True)]
+    outgoing = [(reply.private, message) for reply in replies for message in messages(reply)]
+    if progress is not None:
+        if outgoing and not outgoing[0][0]:  # the result takes the progress note's place
+            first = outgoing.pop(0)[1]
+            client.chat_update(channel=channel, ts=progress, text=first.text, blocks=list(first.blocks))
+        else:
+            client.chat_delete(channel=channel, ts=progress)
+    _post_all(client, outgoing, channel, thread, user)
+
+
+def _post_all(client: WebClient, outgoing: list[tuple[bool, Message]], channel: str, thread: str | None,
+              user: str | None) -> None:
+    for private, message in outgoing:
+        if private and user:
+            client.chat_postEphemeral(channel=channel, user=user, thread_ts=thread, text=message.text,
+                                      blocks=list(message.blocks))
+        else:
+            client.chat_postMessage(channel=channel, thread_ts=thread, text=message.text,
+                                    blocks=list(message.blocks), unfurl_links=False)
+
+
+def _guarded(job: Callable[..., None], *args: Any) -> None:
+    """Run a job on a worker; whatever fails is logged, and the worker lives on."""
+    try:
+        job(*args)
+    except SlackApiError as error:
+        log.warning("Slack refused a reply: %s", error.response.get("error", error))
+    except Exception:
+        log.exception("a Slack job failed")

@@ -1,0 +1,166 @@
+"""Replies as Slack messages: Block Kit with a plain-text fallback, split to fit Slack's limits.
+
+Slack refuses a section over 3,000 characters, a message over 50 blocks or 40,000 characters of text, and a
+header over 150. Long parts are split at line, then sentence, then word boundaries into more sections and,
+past a message's limits, into more messages; nothing is cut off.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from bot.answer import Answer
+from bot.messages import Reply
+from bot.render import heading
+from bot.summary import Point, Summary
+
+__all__ = ["QUOTE_ACTION", "Message", "escape", "messages", "quote_value", "split_text"]
+
+SECTION_LIMIT = 3000
+BLOCK_LIMIT = 50
+TEXT_LIMIT = 40_000
+HEADER_LIMIT = 150
+QUOTE_ACTION = "newsdesk_quote"
+
+Block = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Message:
+    """One Slack message: the fallback `text` (notifications, old clients) and its `blocks`."""
+
+    text: str
+    blocks: tuple[Block, ...]
+
+
+def escape(text: str) -> str:
+    """Slack's three control characters, so quoted text can never become a link or an @channel ping."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def split_text(text: str, limit: int = SECTION_LIMIT) -> list[str]:
+    """Pieces of at most `limit` characters, broken at lines, then sentences, then spaces: never inside a word
+    unless a single word is longer than the limit."""
+    pieces: list[str] = []
+    current = ""
+    for unit in _units(text, limit):
+        joined = f"{current}{unit}"
+        if len(joined) <= limit:
+            current = joined
+            continue
+        if current.strip():
+            pieces.append(current.rstrip())
+        current = unit.lstrip() if len(unit.lstrip()) <= limit else ""
+        if len(unit.lstrip()) > limit:  # one word longer than a section: the only place a cut is unavoidable
+            word = unit.lstrip()
+            pieces += [word[i:i + limit] for i in range(0, len(word), limit)]
+    if current.strip():
+        pieces.append(current.rstrip())
+    return pieces
+
+
+def messages(reply: Reply) -> list[Message]:
+    """The reply as one or more Slack messages, each within Slack's limits."""
+    if reply.summary is not None:
+        blocks = _summary_blocks(reply.summary)
+    elif reply.answer is not None:
+        blocks = _answer_blocks(reply.answer)
+    else:
+        blocks = _sections(escape(reply.text))
+    return _pack(blocks)
+
+
+def quote_value(editorial_id: str, points: list[Point]) -> str:
+    """What the "Quote the sentences" button carries: the editorial's id and the sentence numbers."""
+    return f"{editorial_id}:{','.join(str(n) for n in sorted({p.sentence for p in points}))}"
+
+
+def _summary_blocks(summary: Summary) -> list[Block]:
+    editorial = summary.editorial
+    blocks: list[Block] = []
+    if len(editorial.title) <= HEADER_LIMIT:
+        blocks.append({"type": "header", "text": {"type": "plain_text", "text": editorial.title}})
+    else:
+        blocks += _sections(f"*{escape(editorial.title)}*")
+    blocks.append(_context(escape(heading(editorial).removeprefix(editorial.title).lstrip(" ·"))))
+    if editorial.corrects:
+        blocks.append(_context("Updated: a corrected version of an editorial in an earlier digest."))
+    blocks += _sections(f"*TL;DR* {escape(summary.tldr.text)} `[{summary.tldr.sentence}]`")
+    if summary.key_points:
+        blocks += _sections("*Key points*\n" + _bullets(summary.key_points))
+    if summary.calls_to_action:
+        blocks += _sections("*What it calls for*\n" + _bullets(summary.calls_to_action))
+    for note in summary.notes:
+        blocks += _sections(f"_Note: {escape(note)}_")
+    points = [summary.tldr, *summary.key_points, *summary.calls_to_action]
+    blocks.append({"type": "actions", "elements": [{
+        "type": "button", "action_id": QUOTE_ACTION, "text": {"type": "plain_text", "text": "Quote the sentences"},
+        "value": quote_value(editorial.id, points)}]})
+    source = f" · <{editorial.source}|source>" if editorial.source.startswith(("http://", "https://")) else ""
+    blocks.append(_context(f"{escape(summary.engine)} engine · {escape(summary.model)} · "
+                           f"[n] is the editorial's sentence number{source}"))
+    return blocks
+
+
+def _answer_blocks(answer: Answer) -> list[Block]:
+    if answer.abstained:
+        closest = answer.citations[0]
+        where = f" in “{escape(closest.editorial.title)}”" if answer.across_library else ""
+        blocks = _sections(f"*{escape(answer.answer)}*\nThe closest it comes{where} is sentence "
+                           f"{closest.sentence}:\n>{escape(closest.text)}")
+    else:
+        quotes = []
+        for citation in answer.citations:
+            where = f"\n_{escape(heading(citation.editorial))}_" if answer.across_library else ""
+            quotes.append(f">{escape(citation.text)} `[{citation.sentence}]`{where}")
+        blocks = _sections(f"*{escape(answer.question)}*\n" + "\n".join(quotes))
+    blocks.append(_context(f"{escape(answer.engine)} engine · {escape(answer.model)} · "
+                           f"confidence {answer.score:.2f}"))
+    return blocks
+
+
+def _bullets(points: tuple[Point, ...]) -> str:
+    return "\n".join(f"• {escape(point.text)} `[{point.sentence}]`" for point in points)
+
+
+def _context(text: str) -> Block:
+    return {"type": "context", "elements": [{"type": "mrkdwn", "text": text[:SECTION_LIMIT]}]}
+
+
+def _sections(text: str) -> list[Block]:
+    return [{"type": "section", "text": {"type": "mrkdwn", "text": piece}} for piece in split_text(text)]
+
+
+def _pack(blocks: list[Block]) -> list[Message]:
+    """Fill messages with blocks up to 50 blocks and 40,000 characters each."""
+    packed: list[list[Block]] = [[]]
+    size = 0
+    for block in blocks:
+        length = len(_block_text(block))
+        if packed[-1] and (len(packed[-1]) >= BLOCK_LIMIT or size + length > TEXT_LIMIT - 1000):
+            packed.append([])
+            size = 0
+        packed[-1].append(block)
+        size += length
+    return [Message(text="\n".join(filter(None, (_block_text(b) for b in chunk))), blocks=tuple(chunk))
+            for chunk in packed if chunk]
+
+
+def _block_text(block: Block) -> str:
+    if "text" in block:
+        return str(block["text"]["text"])
+    return " ".join(str(e["text"]) for e in block.get("elements", ()) if isinstance(e.get("text"), str))
+
+
+def _units(text: str, limit: int) -> list[str]:
+    """Lines; a line over the limit as its sentences; a sentence over the limit as its words."""
+    units: list[str] = []
+    for line in text.splitlines(keepends=True):
+        if len(line) <= limit:
+            units.append(line)
+            continue
+        for sentence in re.split(r"(?<=[.!?])(?=\s)", line):
+            units += [sentence] if len(sentence) <= limit else re.split(r"(?=\s)", sentence)
+    return units

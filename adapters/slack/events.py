@@ -1,0 +1,109 @@
+"""Slack payloads as core `Request`s: slash commands, mentions, thread replies and message shortcuts.
+
+Pure translation; the only network call is `download`, which fetches a shared file with the bot token.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+from urllib.parse import urlsplit
+
+import urllib3
+from slack_sdk import WebClient
+
+from bot.commands import COMMANDS
+from bot.errors import BadInput
+from bot.messages import Attachment, Request
+
+__all__ = ["PLATFORM", "command_request", "download", "is_question", "mention_text", "message_request",
+           "plain_text"]
+
+PLATFORM = "slack"
+_QUESTION = re.compile(r"^(who|what|when|where|why|how|which|whom|whose|is|are|does|do|did|can|should|will|was|"
+                       r"were|has|have)\b", re.IGNORECASE)
+_LINK = re.compile(r"<((?:https?|mailto):[^|>]+)(?:\|[^>]*)?>")
+_CHANNEL = re.compile(r"<#[A-Z0-9]+\|([^>]*)>")
+_USER = re.compile(r"<@([A-Z0-9]+)(?:\|[^>]*)?>")
+_SPECIAL = re.compile(r"<!([a-z]+)(?:\^[^|>]*)?(?:\|[^>]*)?>")
+
+
+def plain_text(text: str, bot_user: str | None = None) -> str:
+    """Slack's message markup as plain text: links unwrapped, the bot's own mention removed, entities decoded."""
+    if bot_user:
+        text = re.sub(rf"<@{re.escape(bot_user)}(?:\|[^>]*)?>", " ", text)
+    text = _LINK.sub(r"\1", text)
+    text = _CHANNEL.sub(r"#\1", text)
+    text = _USER.sub(r"@\1", text)
+    text = _SPECIAL.sub(r"@\1", text)
+    return html.unescape(re.sub(r"[ \t]{2,}", " ", text)).strip()
+
+
+def command_request(body: Mapping[str, Any], now: datetime) -> Request:
+    """A slash command. `/newsdesk <command> ...` runs that command; any other `/newsdesk ...` shows the help."""
+    name = str(body.get("command", "")).lstrip("/").lower()
+    text = plain_text(str(body.get("text", "")))
+    if name == "newsdesk":
+        word = text.split(" ", 1)[0].lower()
+        line = f"/{text}" if word in COMMANDS else "help"
+    else:
+        line = f"/{name} {text}".strip()
+    return Request(text=line, user=str(body.get("user_id", "")), channel=str(body.get("channel_id", "")),
+                   platform=PLATFORM, received_at=now)
+
+
+def mention_text(text: str, *, in_thread: bool, has_files: bool) -> str:
+    """What a mention asks for, as a command line: a command word is taken as said; a question asks about the
+    thread's editorial (or the library, at the top of a channel); anything else is something to summarise."""
+    word = text.split(" ", 1)[0].lstrip("/").lower()
+    if word in COMMANDS or word in ("summarise", "newsdesk"):
+        return f"/{text}"
+    if not text:
+        return "/summarize" if has_files or in_thread else "help"
+    if is_question(text) and not has_files:
+        return f"/ask {text}" if in_thread else f"/ask --all {text}"
+    return f"/summarize {text}"
+
+
+def is_question(text: str) -> bool:
+    """A short line that ends with a question mark or opens with a question word, and is not a link."""
+    text = text.strip()
+    if len(text) > 500 or text.startswith(("http://", "https://")):
+        return False
+    return text.endswith("?") or bool(_QUESTION.match(text))
+
+
+def message_request(message: Mapping[str, Any], *, channel: str, user: str, line: str, now: datetime,
+                    attachments: tuple[Attachment, ...] = ()) -> Request:
+    """A request answered in the thread of `message` (a mention, a thread reply, a shortcut's target)."""
+    thread = str(message.get("thread_ts") or message.get("ts") or "") or None
+    return Request(text=line, user=user, channel=channel, platform=PLATFORM, received_at=now, thread=thread,
+                   attachments=attachments)
+
+
+def download(client: WebClient, file: Mapping[str, Any], *, max_bytes: int, timeout: float) -> Attachment:
+    """A shared file, fetched from its `url_private` with the bot token, within the core's size cap.
+
+    The token is only ever sent to Slack's own hosts (or the Web API host the client was given)."""
+    info = file if file.get("url_private") else client.files_info(file=str(file["id"]))["file"]
+    name = str(info.get("name") or info.get("title") or "file")
+    if int(info.get("size") or 0) > max_bytes:
+        raise BadInput(f"{name} is larger than newsdesk's limit of {max_bytes:,} bytes.")
+    url = str(info.get("url_private_download") or info.get("url_private") or "")
+    host = (urlsplit(url).hostname or "").lower()
+    if not (host == "slack.com" or host.endswith(".slack.com") or host == urlsplit(client.base_url).hostname):
+        raise BadInput(f"newsdesk could not fetch {name}: Slack gave a download link outside Slack.")
+    response = urllib3.request("GET", url, headers={"Authorization": f"Bearer {client.token}"},
+                               preload_content=False, redirect=False, timeout=timeout)
+    try:
+        if response.status != 200:
+            raise BadInput(f"Slack would not hand over {name} (HTTP {response.status}); is the bot in this channel?")
+        data = response.read(max_bytes + 1)
+    finally:
+        response.release_conn()
+    if len(data) > max_bytes:
+        raise BadInput(f"{name} is larger than newsdesk's limit of {max_bytes:,} bytes.")
+    return Attachment(name=name, data=data, content_type=str(info.get("mimetype") or "") or None)

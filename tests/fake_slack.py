@@ -1,0 +1,182 @@
+"""A loopback Slack: the Web API routes newsdesk calls, `response_url`s, file downloads, and signed requests.
+
+`FakeSlack` records every call it receives, answers the way Slack does, and can answer a method with
+429 + Retry-After once, to exercise the SDK's retry handler.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import threading
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qsl, urlencode
+
+from slack_sdk.signature import SignatureVerifier
+
+BOT_TOKEN = "xoxb-test-token"
+SIGNING_SECRET = "test-signing-secret"
+BOT_USER = "UBOT"
+
+
+@dataclass(frozen=True)
+class Call:
+    """One request that reached the fake Slack: the API method (or "response_url"), its arguments, headers."""
+
+    method: str
+    args: dict[str, Any]
+    headers: dict[str, str]
+
+    def text(self) -> str:
+        """Everything a person would read in this message: the fallback text and every block's text."""
+        parts = [str(self.args.get("text", ""))]
+        blocks = self.args.get("blocks") or []
+        if isinstance(blocks, str):
+            blocks = json.loads(blocks)
+        for block in blocks:
+            if isinstance(block.get("text"), dict):
+                parts.append(block["text"]["text"])
+            parts += [e["text"] for e in block.get("elements", ()) if isinstance(e.get("text"), str)]
+        return "\n".join(parts)
+
+
+class FakeSlack:
+    """Serve a Slack stand-in on 127.0.0.1; `calls` lists what newsdesk sent, in order."""
+
+    def __init__(self) -> None:
+        self.calls: list[Call] = []
+        self.files: dict[str, tuple[str, bytes, str]] = {}
+        self.limited: set[str] = set()  # methods answered once with 429
+        self._changed = threading.Condition()
+        self._ts = itertools.count(1)
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def do_POST(self) -> None:
+                raw = self.rfile.read(int(self.headers.get("Content-Length") or 0)).decode()
+                if self.headers.get("Content-Type", "").startswith("application/json"):
+                    args = json.loads(raw or "{}")
+                else:
+                    args = dict(parse_qsl(raw))
+                method = "response_url" if self.path.startswith("/response/") else self.path.removeprefix("/api/")
+                if method in fake.limited:
+                    fake.limited.discard(method)
+                    fake.record(Call(method + " (429)", args, dict(self.headers)))
+                    return self.reply(429, {"ok": False, "error": "ratelimited"}, {"Retry-After": "0"})
+                fake.record(Call(method, args, dict(self.headers)))
+                self.reply(200, fake.answer(method, args))
+
+            def do_GET(self) -> None:
+                file = fake.files.get(self.path.removeprefix("/files/"))
+                if file is None or self.headers.get("Authorization") != f"Bearer {BOT_TOKEN}":
+                    self.send_response(403)
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    return
+                fake.record(Call("download", {"path": self.path}, dict(self.headers)))
+                self.send_response(200)
+                self.send_header("Content-Type", file[2])
+                self.send_header("Content-Length", str(len(file[1])))
+                self.end_headers()
+                self.wfile.write(file[1])
+
+            def reply(self, status: int, body: dict[str, Any], headers: dict[str, str] | None = None) -> None:
+                data = json.dumps(body).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                for name, value in (headers or {}).items():
+                    self.send_header(name, value)
+                self.end_headers()
+                self.wfile.write(data)
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.port = self.server.server_address[1]
+
+    def url(self, path: str) -> str:
+        return f"http://127.0.0.1:{self.port}{path}"
+
+    def record(self, call: Call) -> None:
+        with self._changed:
+            self.calls.append(call)
+            self._changed.notify_all()
+
+    def answer(self, method: str, args: dict[str, Any]) -> dict[str, Any]:
+        if method == "auth.test":
+            return {"ok": True, "url": "https://newsroom.slack.com/", "team": "Newsroom", "user": "newsdesk",
+                    "team_id": "T1", "user_id": BOT_USER, "bot_id": "BBOT", "is_enterprise_install": False}
+        if method == "files.info":
+            name, data, mimetype = self.files[args["file"]]
+            return {"ok": True, "file": {"id": args["file"], "name": name, "mimetype": mimetype, "size": len(data),
+                                         "url_private": self.url(f"/files/{args['file']}")}}
+        if method.startswith("chat."):
+            ts = args.get("ts") or f"1700000000.{next(self._ts):06d}"
+            return {"ok": True, "channel": args.get("channel"), "ts": ts}
+        return {"ok": True}
+
+    def share(self, file_id: str, name: str, data: bytes, mimetype: str = "text/plain") -> None:
+        self.files[file_id] = (name, data, mimetype)
+
+    def wait(self, method: str, count: int = 1, timeout: float = 60.0) -> list[Call]:
+        """Block until `count` calls of `method` arrived (the bot answers off the request path)."""
+        deadline = time.monotonic() + timeout
+        with self._changed:
+            while len(found := self.of(method)) < count:
+                left = deadline - time.monotonic()
+                assert left > 0, f"expected {count} {method} calls, got {len(found)}: {[c.method for c in self.calls]}"
+                self._changed.wait(left)
+        return found
+
+    def of(self, *methods: str) -> list[Call]:
+        return [call for call in self.calls if call.method in methods]
+
+    def __enter__(self) -> FakeSlack:
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def signed_post(url: str, body: bytes, *, secret: str = SIGNING_SECRET, timestamp: int | None = None,
+                content_type: str = "application/x-www-form-urlencoded",
+                headers: dict[str, str] | None = None) -> tuple[int, str]:
+    """POST `body` the way Slack does, signed with `secret` at `timestamp` (now by default)."""
+    stamp = str(int(time.time()) if timestamp is None else timestamp)
+    signature = SignatureVerifier(secret).generate_signature(timestamp=stamp, body=body)
+    request = urllib.request.Request(url, data=body, method="POST", headers={
+        "Content-Type": content_type, "X-Slack-Request-Timestamp": stamp, "X-Slack-Signature": signature,
+        **(headers or {})})
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return response.status, response.read().decode()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read().decode()
+
+
+def command_body(command: str, text: str, response_url: str, channel: str = "C1", user: str = "U1") -> bytes:
+    return urlencode({"token": "legacy", "team_id": "T1", "channel_id": channel, "user_id": user,
+                      "command": command, "text": text, "response_url": response_url,
+                      "trigger_id": "1.2.3"}).encode()
+
+
+def event_body(event: dict[str, Any], event_id: str) -> bytes:
+    return json.dumps({"token": "legacy", "team_id": "T1", "api_app_id": "A1", "type": "event_callback",
+                       "event_id": event_id, "event_time": int(time.time()), "event": event,
+                       "authorizations": [{"team_id": "T1", "user_id": BOT_USER, "is_bot": True}]}).encode()
+
+
+def interaction_body(payload: dict[str, Any]) -> bytes:
+    return urlencode({"payload": json.dumps(payload)}).encode()

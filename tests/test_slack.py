@@ -1,0 +1,251 @@
+"""The Slack adapter end to end: signed requests into the real bolt app in HTTP mode, replies out to a loopback
+Slack Web API (`tests/fake_slack.py`), the real embedded model in between."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from slack_sdk import WebClient
+
+from adapters.slack import build_app, http_server, slack_poster, socket_mode
+from bot import Newsdesk, Settings, build_newsdesk
+from bot.digest import Digest
+from bot.embedder import Embedder
+from bot.ledger import Subscription
+from bot.settings import Secret
+from bot.store import utc_now
+
+from .fake_slack import (
+    BOT_TOKEN,
+    BOT_USER,
+    SIGNING_SECRET,
+    FakeSlack,
+    command_body,
+    event_body,
+    interaction_body,
+    signed_post,
+)
+from .support import SEED
+
+
+@dataclass
+class Rig:
+    fake: FakeSlack
+    desk: Newsdesk
+    url: str
+
+    def command(self, command: str, text: str, channel: str = "C1", **kwargs: object) -> tuple[int, str]:
+        body = command_body(command, text, self.fake.url(f"/response/{channel}"), channel=channel)
+        return signed_post(self.url, body, **kwargs)  # type: ignore[arg-type]
+
+    def event(self, event: dict[str, object], event_id: str, **kwargs: object) -> tuple[int, str]:
+        return signed_post(self.url, event_body(event, event_id), content_type="application/json",
+                           **kwargs)  # type: ignore[arg-type]
+
+    def responses(self, count: int = 1) -> list[dict[str, object]]:
+        return [call.args for call in self.fake.wait("response_url", count)]
+
+
+@pytest.fixture
+def slack(tmp_path: Path, embedder: Embedder) -> Iterator[Rig]:
+    with FakeSlack() as fake:
+        settings = Settings(db_path=tmp_path / "newsdesk.db", slack_bot_token=Secret(BOT_TOKEN),
+                            slack_signing_secret=Secret(SIGNING_SECRET), slack_port=3000)
+        desk = build_newsdesk(settings, embedder=embedder)
+        app = build_app(desk, settings, client=WebClient(token=BOT_TOKEN, base_url=fake.url("/api/")))
+        server = http_server(app, 0, host="127.0.0.1")
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        yield Rig(fake, desk, f"http://127.0.0.1:{server.server_port}/slack/events")
+        server.shutdown()
+        server.server_close()
+        desk.store.close()
+
+
+def mention(text: str, ts: str, thread_ts: str | None = None, **extra: object) -> dict[str, object]:
+    event: dict[str, object] = {"type": "app_mention", "user": "U1", "text": f"<@{BOT_USER}> {text}".strip(),
+                                "ts": ts, "channel": "C1", "client_msg_id": f"msg-{ts}", **extra}
+    if thread_ts:
+        event["thread_ts"] = thread_ts
+    return event
+
+
+def test_summarize_acks_with_progress_then_posts_the_summary_blocks(slack: Rig) -> None:
+    status, ack = slack.command("/summarize", SEED.read_text())
+    assert status == 200 and "Reading the editorial" in ack
+    response = slack.responses()[0]
+    assert response["response_type"] == "in_channel"
+    blocks = response["blocks"]
+    assert isinstance(blocks, list)
+    assert blocks[0] == {"type": "header", "text": {"type": "plain_text", "text": "Security stocktaking"}}
+    text = slack.fake.of("response_url")[0].text()
+    assert "*TL;DR*" in text and "*Key points*" in text and "*What it calls for*" in text
+    assert "extractive engine" in text and "all-MiniLM-L6-v2" in text
+    assert any(b["type"] == "actions" for b in blocks)  # quote on demand
+
+
+def test_ask_quotes_the_sentence_that_answers_and_abstains_on_what_is_not_said(slack: Rig) -> None:
+    slack.command("/summarize", SEED.read_text())
+    slack.responses(1)
+    slack.command("/ask", "Who ended the siege?")
+    answer = slack.fake.wait("response_url", 2)[1].text()
+    assert "Sindh police officers" in answer and "`[20]`" in answer
+    slack.command("/ask", "How many people died?")
+    unsaid = slack.fake.wait("response_url", 3)[2].text()
+    assert "The editorial does not say." in unsaid and "Sindh police" not in unsaid.split("\n")[0]
+
+
+def test_help_and_errors_are_ephemeral_and_say_what_to_do(slack: Rig) -> None:
+    slack.command("/newsdesk", "help")
+    slack.command("/newsdesk", "what is this")
+    slack.command("/summarize", "http://127.0.0.1/internal")
+    slack.command("/ask", "Who?")  # nothing summarised in this channel yet
+    replies = [call for call in slack.fake.wait("response_url", 4)]
+    assert all(call.args["response_type"] == "ephemeral" for call in replies)
+    texts = [str(call.args["text"]) for call in replies]
+    assert sum("/editorials" in t and "/digest" in t for t in texts) == 2  # help, for help and anything unknown
+    assert "newsdesk does not open links to private or internal addresses (127.0.0.1)." in texts  # one sentence
+    assert any("Summarise one here first" in t for t in texts)
+
+
+def test_a_mention_with_a_file_is_answered_in_its_thread_and_follow_ups_stay_there(slack: Rig) -> None:
+    slack.fake.share("F1", "security.txt", SEED.read_bytes())
+    slack.event(mention("", "100.000001", files=[{"id": "F1", "name": "security.txt"}]), "Ev1")
+    update = slack.fake.wait("chat.update")[0]
+    progress = slack.fake.of("chat.postMessage")[0]
+    assert progress.args["text"].startswith("Reading the editorial") and progress.args["thread_ts"] == "100.000001"
+    assert update.args["ts"] == "1700000000.000001" and "Security stocktaking" in update.text()
+    download = slack.fake.wait("download")[0]
+    assert download.headers["Authorization"] == f"Bearer {BOT_TOKEN}"
+
+    slack.event(mention("Who ended the siege?", "100.000002", thread_ts="100.000001"), "Ev2")
+    follow_up = slack.fake.wait("chat.postMessage", 2)[1]
+    assert follow_up.args["thread_ts"] == "100.000001" and "Sindh police officers" in follow_up.text()
+
+    question = {"type": "message", "user": "U2", "text": "What does it call for?", "ts": "100.000003",
+                "thread_ts": "100.000001", "channel": "C1", "client_msg_id": "msg-3"}
+    slack.event(question, "Ev3")
+    plain = slack.fake.wait("chat.postMessage", 3)[2]
+    assert plain.args["thread_ts"] == "100.000001" and "confidence" in plain.text()
+
+
+def test_retries_and_repeats_are_answered_once_and_the_bot_ignores_itself(slack: Rig) -> None:
+    slack.desk.add(slack.desk.reader.from_source(str(SEED)))  # top-level questions ask the library
+    event = mention("Who ended the siege?", "200.000001")
+    assert slack.event(event, "Ev10")[0] == 200
+    retry = {"X-Slack-Retry-Num": "1", "X-Slack-Retry-Reason": "http_timeout"}
+    assert slack.event(event, "Ev10", headers=retry)[0] == 200
+    as_message = {**event, "type": "message"}  # Slack also sends the mention as a message event
+    slack.event(as_message, "Ev11")
+    own = {"type": "message", "user": BOT_USER, "bot_id": "BBOT", "text": "Who wrote this?", "ts": "200.000002",
+           "thread_ts": "200.000001", "channel": "C1"}
+    slack.event(own, "Ev12")
+    slack.event(mention("What does it call for?", "200.000003"), "Ev13")  # a marker that the queue drained
+    answers = slack.fake.wait("chat.postMessage", 2)
+    time.sleep(0.5)
+    assert len(slack.fake.of("chat.postMessage")) == 2
+    assert [c.args["thread_ts"] for c in answers] == ["200.000001", "200.000003"]
+
+
+def test_forged_or_stale_requests_get_401_and_no_work(slack: Rig) -> None:
+    before = list(slack.fake.calls)
+    assert slack.command("/summarize", SEED.read_text(), secret="not-the-secret")[0] == 401
+    assert slack.command("/summarize", SEED.read_text(), timestamp=int(time.time()) - 6 * 60)[0] == 401
+    time.sleep(0.3)
+    assert slack.fake.calls == before and slack.desk.store.latest(5) == []
+
+
+def test_rate_limited_web_api_calls_are_retried(slack: Rig) -> None:
+    slack.desk.add(slack.desk.reader.from_source(str(SEED)))
+    slack.fake.limited.add("chat.postMessage")
+    slack.event(mention("Who is this about?", "300.000001"), "Ev20")
+    delivered = slack.fake.wait("chat.postMessage")[0]
+    assert [c.method for c in slack.fake.calls if c.method.startswith("chat.postMessage")] == [
+        "chat.postMessage (429)", "chat.postMessage"]
+    assert delivered.args["thread_ts"] == "300.000001"
+
+
+def test_the_message_shortcut_summarises_that_message_in_its_thread(slack: Rig) -> None:
+    payload = {"type": "message_action", "callback_id": "summarize_message", "trigger_id": "1.2",
+               "response_url": slack.fake.url("/response/C1"), "team": {"id": "T1"}, "user": {"id": "U1"},
+               "channel": {"id": "C1"}, "message": {"type": "message", "user": "U3", "ts": "400.000001",
+                                                    "text": SEED.read_text().replace("&", "&amp;")}}
+    assert signed_post(slack.url, interaction_body(payload))[0] == 200
+    update = slack.fake.wait("chat.update")[0]
+    assert "Security stocktaking" in update.text()
+    assert slack.fake.of("chat.postMessage")[0].args["thread_ts"] == "400.000001"
+
+
+def test_quote_on_demand_shows_the_cited_sentences_only_to_the_asker(slack: Rig) -> None:
+    slack.command("/summarize", SEED.read_text())
+    blocks = slack.responses()[0]["blocks"]
+    button = next(b for b in blocks if b["type"] == "actions")["elements"][0]  # type: ignore[union-attr,index]
+    payload = {"type": "block_actions", "trigger_id": "1.3", "team": {"id": "T1"}, "user": {"id": "U1"},
+               "channel": {"id": "C1"}, "response_url": slack.fake.url("/response/C1"),
+               "actions": [{"action_id": button["action_id"], "value": button["value"], "type": "button",
+                            "block_id": "b1", "action_ts": "1.4"}]}
+    assert signed_post(slack.url, interaction_body(payload))[0] == 200
+    quotes = slack.fake.wait("response_url", 2)[1]
+    assert quotes.args["response_type"] == "ephemeral"
+    numbers = button["value"].split(":")[1].split(",")
+    assert all(f"`[{n}]`" in quotes.text() for n in numbers)
+
+
+def test_a_long_result_is_split_into_messages_within_slacks_limits(slack: Rig) -> None:
+    # Sentences of ~6,900 characters: the long summary's sections and messages must split, losing nothing.
+    sentences = [f"Point {i} says " + " ".join(f"word{i}x{j}" for j in range(700)) + "." for i in range(20)]
+    slack.command("/summarize", "--length long " + " ".join(sentences))
+    first = slack.responses()[0]
+    time.sleep(1.0)
+    calls = slack.fake.of("response_url")
+    assert len(calls) >= 2
+    for call in calls:
+        blocks = call.args["blocks"]
+        assert isinstance(blocks, list) and len(blocks) <= 50
+        assert all(len(b["text"]["text"]) <= 3000 for b in blocks if "text" in b)
+        assert len(call.text()) <= 2 * 40_000 and len(str(call.args["text"])) <= 40_000
+    everything = " ".join(c.text() for c in calls)
+    summary = slack.desk.summarize(slack.desk.store.latest(1)[0], "long")
+    for point in summary.key_points:
+        assert all(word in everything for word in point.text.split())
+    assert first["response_type"] == "in_channel"
+
+
+def test_fifty_commands_at_once_are_all_acknowledged_and_answered(slack: Rig) -> None:
+    slack.command("/summarize", SEED.read_text())
+    slack.responses(1)
+    with ThreadPoolExecutor(50) as pool:
+        results = list(pool.map(lambda i: slack.command("/ask", f"Who ended the siege? ({i})"), range(50)))
+    assert [status for status, _ in results] == [200] * 50
+    answers = slack.fake.wait("response_url", 51, timeout=120)
+    assert sum("Sindh police officers" in call.text() for call in answers) == 50
+
+
+def test_digests_are_posted_to_the_subscribed_channel_and_thread(slack: Rig) -> None:
+    client = WebClient(token=BOT_TOKEN, base_url=slack.fake.url("/api/"))
+    editorial = slack.desk.add(slack.desk.reader.from_source(str(SEED)))
+    now = utc_now()
+    replies = Digest(now - timedelta(days=1), now, (slack.desk.summarize(editorial, "short"),)).replies()
+    subscription = Subscription("slack:C9:1.5", "slack", "C9", "1.5", "07:30", "UTC", None, now, None)
+    slack_poster(client)(subscription, replies)
+    posted = slack.fake.of("chat.postMessage")
+    assert len(posted) == 2 and all(c.args["channel"] == "C9" and c.args["thread_ts"] == "1.5" for c in posted)
+    assert "Security stocktaking" in posted[1].text()
+
+
+def test_socket_mode_is_built_from_the_app_token(slack: Rig, tmp_path: Path, embedder: Embedder) -> None:
+    settings = Settings(db_path=tmp_path / "socket.db", slack_bot_token=Secret(BOT_TOKEN),
+                        slack_app_token=Secret("xapp-test-token"))
+    desk = build_newsdesk(settings, embedder=embedder)
+    app = build_app(desk, settings, client=WebClient(token=BOT_TOKEN, base_url=slack.fake.url("/api/")))
+    handler = socket_mode(app, "xapp-test-token")
+    assert handler.app_token == "xapp-test-token" and handler.client.web_client.base_url == slack.fake.url("/api/")
+    assert "xapp-test-token" not in repr(settings) and json.dumps(str(settings)).count("***") >= 2
+    desk.store.close()
