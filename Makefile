@@ -27,6 +27,7 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/latency.py
+	$(BIN)/python bench/slack_ack.py
 
 quality: $(STAMP)
 	$(BIN)/python bench/quality.py

@@ -103,13 +103,27 @@ def _start_platforms(desk: Newsdesk) -> tuple[dict[str, Poster], list[Callable[[
     posters: dict[str, Poster] = {}
     closers: list[Callable[[], None]] = []
     if "Slack" in desk.settings.platforms:
-        from adapters.slack import start_slack
+        try:
+            from adapters.slack import start_slack
 
-        slack = start_slack(desk)
-        posters["slack"], closers = slack.poster, [*closers, slack.close]
+            slack = start_slack(desk)
+            posters["slack"], closers = slack.poster, [*closers, slack.close]
+        except Exception as error:  # a bad token or no network: say so, keep the other platforms running
+            log.error("Slack did not start: %s. Check SLACK_BOT_TOKEN and SLACK_APP_TOKEN (or SLACK_SIGNING_SECRET "
+                      "and SLACK_PORT) and that slack.com can be reached.", _reason(error))
     if "Discord" in desk.settings.platforms:
         log.warning("Discord is configured, but this version of newsdesk has no Discord adapter yet")
     return posters, closers
+
+
+def _reason(error: BaseException) -> str:
+    """The SDK's one-line reason (Slack's error code, the network error), never a traceback."""
+    response = getattr(error, "response", None)
+    if isinstance(response, dict) or hasattr(response, "get"):
+        code = response.get("error") if response is not None else None
+        if code:
+            return str(code)
+    return str(error).splitlines()[0][:200] if str(error) else type(error).__name__
 
 
 def open_console(desk: Newsdesk, *, stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdout,

@@ -78,6 +78,7 @@ class Settings:
     slack_app_token: Secret | None = None
     slack_signing_secret: Secret | None = None
     slack_port: int | None = None
+    slack_api_url: str = "https://slack.com/api/"
     discord_token: Secret | None = None
     discord_guild_id: int | None = None
     workers: int = 2
@@ -142,6 +143,7 @@ def load_settings(environ: Mapping[str, str] | None = None, env_file: Path | Non
         slack_app_token=get("SLACK_APP_TOKEN", Secret, None),
         slack_signing_secret=get("SLACK_SIGNING_SECRET", Secret, None),
         slack_port=get("SLACK_PORT", _positive_int, None),
+        slack_api_url=get("SLACK_API_URL", _api_url, defaults.slack_api_url),
         discord_token=get("DISCORD_TOKEN", Secret, None),
         discord_guild_id=get("DISCORD_GUILD_ID", _positive_int, None),
         workers=get("NEWSDESK_WORKERS", _positive_int, defaults.workers),
@@ -202,6 +204,12 @@ def _url_list(raw: str) -> tuple[str, ...]:
         if not url.lower().startswith(("http://", "https://")):
             raise ValueError(f"{url} is not an http(s) link")
     return urls
+
+
+def _api_url(raw: str) -> str:
+    if not raw.lower().startswith(("http://", "https://")):
+        raise ValueError("it must be an http(s) link")
+    return raw if raw.endswith("/") else raw + "/"
 
 
 def _log_level(raw: str) -> str:

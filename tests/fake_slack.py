@@ -52,6 +52,7 @@ class FakeSlack:
         self.calls: list[Call] = []
         self.files: dict[str, tuple[str, bytes, str]] = {}
         self.limited: set[str] = set()  # methods answered once with 429
+        self.token_valid = True
         self._changed = threading.Condition()
         self._ts = itertools.count(1)
         fake = self
@@ -113,6 +114,8 @@ class FakeSlack:
             self._changed.notify_all()
 
     def answer(self, method: str, args: dict[str, Any]) -> dict[str, Any]:
+        if method == "auth.test" and not self.token_valid:
+            return {"ok": False, "error": "invalid_auth"}
         if method == "auth.test":
             return {"ok": True, "url": "https://newsroom.slack.com/", "team": "Newsroom", "user": "newsdesk",
                     "team_id": "T1", "user_id": BOT_USER, "bot_id": "BBOT", "is_enterprise_install": False}

@@ -11,6 +11,7 @@ from adapters.serve import SEEDS, open_console, serve
 from bot import Newsdesk
 from bot.settings import Secret
 
+from .fake_slack import FakeSlack
 from .support import SEED
 
 
@@ -69,10 +70,14 @@ def test_serve_without_tokens_opens_the_console_and_says_which_variables_start_p
 
 
 def test_serve_never_prints_a_token(desk: Newsdesk, caplog: object) -> None:
-    desk.settings = replace(desk.settings, discord_token=Secret("discord-secret-value"),
-                            slack_bot_token=Secret("xoxb-secret"), slack_app_token=Secret("xapp-secret"))
-    out = io.StringIO()
-    serve(desk, stdin=io.StringIO(""), stdout=out)
+    with FakeSlack() as slack:
+        slack.token_valid = False  # Slack refuses the token: serve says so and goes on with the console
+        desk.settings = replace(desk.settings, discord_token=Secret("discord-secret-value"),
+                                slack_bot_token=Secret("xoxb-secret"), slack_app_token=Secret("xapp-secret"),
+                                slack_api_url=slack.url("/api/"))
+        out = io.StringIO()
+        serve(desk, stdin=io.StringIO(""), stdout=out)
     logged = "\n".join(r.getMessage() for r in caplog.records)  # type: ignore[attr-defined]
+    assert "Slack did not start" in logged and "invalid" in logged and "console" in out.getvalue()
     for secret in ("discord-secret-value", "xoxb-secret", "xapp-secret"):
         assert secret not in out.getvalue() and secret not in logged and secret not in repr(desk.settings)

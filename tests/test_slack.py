@@ -3,7 +3,10 @@ Slack Web API (`tests/fake_slack.py`), the real embedded model in between."""
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
+import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -13,9 +16,12 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+import yaml
 from slack_sdk import WebClient
 
+from adapters.serve import serve
 from adapters.slack import build_app, http_server, slack_poster, socket_mode
+from adapters.slack.app import SHORTCUT
 from bot import Newsdesk, Settings, build_newsdesk
 from bot.digest import Digest
 from bot.embedder import Embedder
@@ -249,3 +255,38 @@ def test_socket_mode_is_built_from_the_app_token(slack: Rig, tmp_path: Path, emb
     assert handler.app_token == "xapp-test-token" and handler.client.web_client.base_url == slack.fake.url("/api/")
     assert "xapp-test-token" not in repr(settings) and json.dumps(str(settings)).count("***") >= 2
     desk.store.close()
+
+
+def test_the_manifest_declares_what_the_adapter_answers_and_no_more_scopes() -> None:
+    manifest = yaml.safe_load((Path(__file__).resolve().parent.parent / "adapters/slack/manifest.yml").read_text())
+    commands = {c["command"].lstrip("/") for c in manifest["features"]["slash_commands"]}
+    assert commands == {"summarize", "ask", "editorials", "digest", "newsdesk"}
+    assert [s["callback_id"] for s in manifest["features"]["shortcuts"]] == [SHORTCUT]
+    assert set(manifest["oauth_config"]["scopes"]["bot"]) == {
+        "commands", "chat:write", "app_mentions:read", "files:read", "channels:history", "groups:history"}
+    assert manifest["settings"]["socket_mode_enabled"] is True
+
+
+def test_serve_starts_slack_in_http_mode_from_the_settings(tmp_path: Path, embedder: Embedder) -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    with FakeSlack() as fake:
+        settings = Settings(db_path=tmp_path / "serve.db", slack_bot_token=Secret(BOT_TOKEN),
+                            slack_signing_secret=Secret(SIGNING_SECRET), slack_port=port,
+                            slack_api_url=fake.url("/api/"))
+        desk = build_newsdesk(settings, embedder=embedder)
+        stop, out = threading.Event(), io.StringIO()
+        running = threading.Thread(target=serve, args=(desk,), kwargs={"stop": stop, "stdout": out})
+        running.start()
+        url, body = f"http://127.0.0.1:{port}/slack/events", command_body("/editorials", "", fake.url("/response/C1"))
+        for _ in range(100):
+            with contextlib.suppress(OSError):
+                if signed_post(url, body)[0] == 200:
+                    break
+            time.sleep(0.05)
+        assert "library is empty" in fake.wait("response_url")[0].text()
+        stop.set()
+        running.join(10)
+        assert not running.is_alive() and "console" not in out.getvalue()
+        desk.store.close()

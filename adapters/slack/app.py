@@ -77,7 +77,7 @@ def build_app(desk: Newsdesk, settings: Settings, *, client: WebClient | None = 
     """
     if settings.slack_bot_token is None:
         raise SettingsError("Set SLACK_BOT_TOKEN (xoxb-...) in the environment or .env to run the Slack adapter.")
-    client = client or WebClient(token=settings.slack_bot_token.reveal())
+    client = client or WebClient(token=settings.slack_bot_token.reveal(), base_url=settings.slack_api_url)
     client.retry_handlers.append(RateLimitErrorRetryHandler(max_retry_count=3))
     signing_secret = settings.slack_signing_secret.reveal() if settings.slack_signing_secret else ""
     app = App(client=client, signing_secret=signing_secret, request_verification_enabled=bool(signing_secret),

@@ -36,6 +36,7 @@ class SlackRunning:
 
 class _Server(ThreadingMixIn, WSGIServer):
     daemon_threads = True
+    request_queue_size = 128  # the default 5 drops connections in a burst, and a dropped SYN costs a second
 
 
 class _QuietHandler(WSGIRequestHandler):
