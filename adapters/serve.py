@@ -112,7 +112,14 @@ def _start_platforms(desk: Newsdesk) -> tuple[dict[str, Poster], list[Callable[[
             log.error("Slack did not start: %s. Check SLACK_BOT_TOKEN and SLACK_APP_TOKEN (or SLACK_SIGNING_SECRET "
                       "and SLACK_PORT) and that slack.com can be reached.", _reason(error))
     if "Discord" in desk.settings.platforms:
-        log.warning("Discord is configured, but this version of newsdesk has no Discord adapter yet")
+        try:
+            from adapters.discord import start_discord
+
+            discord = start_discord(desk)
+            posters["discord"], closers = discord.poster, [*closers, discord.close]
+        except Exception as error:
+            log.error("Discord did not start: %s. Check DISCORD_TOKEN and that discord.com can be reached.",
+                      _reason(error))
     return posters, closers
 
 

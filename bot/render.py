@@ -3,13 +3,14 @@ fallback text. Platforms with richer layouts (Block Kit, embeds) build theirs fr
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 from bot.answer import Answer
 from bot.editorial import Editorial
 from bot.summary import Summary
 
-__all__ = ["HELP", "answer_text", "editorials_text", "summary_text"]
+__all__ = ["HELP", "answer_text", "dateline", "editorials_text", "split_text", "summary_text"]
 
 HELP = """newsdesk reads editorials and tells you what they say.
 
@@ -29,6 +30,11 @@ def heading(editorial: Editorial) -> str:
     """Title, date and id on one line."""
     date = f" ({editorial.published:%d %b %Y})" if editorial.published else ""
     return f"{editorial.title}{date} · id {editorial.id}"
+
+
+def dateline(editorial: Editorial) -> str:
+    """Date and id, for layouts that show the title on its own line."""
+    return " · ".join(([f"{editorial.published:%d %b %Y}"] if editorial.published else []) + [f"id {editorial.id}"])
 
 
 def summary_text(summary: Summary) -> str:
@@ -64,3 +70,40 @@ def editorials_text(editorials: Sequence[Editorial]) -> str:
         return "The library is empty: summarise an editorial with /summarize to add it."
     return "\n".join(f"{e.id}  {e.title}" + (f" ({e.published:%d %b %Y})" if e.published else "")
                      + f" — {len(e.sentences)} sentences" for e in editorials)
+
+
+def split_text(text: str, limit: int) -> list[str]:
+    """Pieces of at most `limit` characters, broken at lines, then sentences, then spaces: never inside a word
+    unless a single word is longer than the limit. Platforms split long replies with it; nothing is lost.
+
+    Example:
+        split_text(reply.text, 2000)      # Discord's message limit
+    """
+    pieces: list[str] = []
+    current = ""
+    for unit in _units(text, limit):
+        joined = f"{current}{unit}"
+        if len(joined) <= limit:
+            current = joined
+            continue
+        if current.strip():
+            pieces.append(current.rstrip())
+        current = unit.lstrip() if len(unit.lstrip()) <= limit else ""
+        if len(unit.lstrip()) > limit:  # one word longer than a section: the only place a cut is unavoidable
+            word = unit.lstrip()
+            pieces += [word[i:i + limit] for i in range(0, len(word), limit)]
+    if current.strip():
+        pieces.append(current.rstrip())
+    return pieces
+
+
+def _units(text: str, limit: int) -> list[str]:
+    """Lines; a line over the limit as its sentences; a sentence over the limit as its words."""
+    units: list[str] = []
+    for line in text.splitlines(keepends=True):
+        if len(line) <= limit:
+            units.append(line)
+            continue
+        for sentence in re.split(r"(?<=[.!?])(?=\s)", line):
+            units += [sentence] if len(sentence) <= limit else re.split(r"(?=\s)", sentence)
+    return units

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from adapters.slack.blocks import escape, messages, split_text
-from adapters.slack.events import command_request, is_question, mention_text, plain_text
+from adapters.slack.blocks import escape, messages
+from adapters.slack.events import command_request, plain_text
 from bot import Newsdesk
+from bot.mentions import is_question, mention_command
 from bot.messages import Reply
+from bot.render import split_text
 
 from .support import SEED
 
@@ -31,13 +33,13 @@ def test_slash_commands_become_core_commands() -> None:
 
 
 def test_what_a_mention_asks_for() -> None:
-    assert mention_text("Who ended the siege?", in_thread=True, has_files=False) == "/ask Who ended the siege?"
-    assert mention_text("who ended the siege", in_thread=False, has_files=False) == "/ask --all who ended the siege"
-    assert mention_text("https://example.com/op-ed", in_thread=False, has_files=False) == \
+    assert mention_command("Who ended the siege?", in_thread=True, has_files=False) == "/ask Who ended the siege?"
+    assert mention_command("who ended the siege", in_thread=False, has_files=False) == "/ask --all who ended the siege"
+    assert mention_command("https://example.com/op-ed", in_thread=False, has_files=False) == \
         "/summarize https://example.com/op-ed"
-    assert mention_text("", in_thread=False, has_files=True) == "/summarize"
-    assert mention_text("", in_thread=False, has_files=False) == "help"
-    assert mention_text("editorials", in_thread=False, has_files=False) == "/editorials"
+    assert mention_command("", in_thread=False, has_files=True) == "/summarize"
+    assert mention_command("", in_thread=False, has_files=False) == "help"
+    assert mention_command("editorials", in_thread=False, has_files=False) == "/editorials"
     assert not is_question("The state must act." * 40 + "?")
 
 

@@ -26,14 +26,13 @@ from adapters.slack.events import (
     PLATFORM,
     command_request,
     download,
-    is_question,
-    mention_text,
     message_request,
     plain_text,
 )
 from bot.digest import Poster
 from bot.errors import BadInput, SettingsError
 from bot.ledger import Subscription
+from bot.mentions import is_question, mention_command
 from bot.messages import Attachment, Reply, Request, conversation_key
 from bot.newsdesk import Newsdesk
 from bot.settings import Settings
@@ -108,7 +107,7 @@ def build_app(desk: Newsdesk, settings: Settings, *, client: WebClient | None = 
     @app.event("app_mention")
     def on_mention(event: dict[str, Any], context: dict[str, Any]) -> None:
         text = plain_text(str(event.get("text", "")), context.get("bot_user_id"))
-        line = mention_text(text, in_thread=bool(event.get("thread_ts")), has_files=bool(event.get("files")))
+        line = mention_command(text, in_thread=bool(event.get("thread_ts")), has_files=bool(event.get("files")))
         submit(_answer_message, desk, client, event, str(event.get("channel")), str(event.get("user")), line, limits)
 
     @app.event("message")

@@ -7,16 +7,15 @@ past a message's limits, into more messages; nothing is cut off.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Any
 
 from bot.answer import Answer
 from bot.messages import Reply
-from bot.render import heading
+from bot.render import dateline, heading, split_text
 from bot.summary import Point, Summary
 
-__all__ = ["QUOTE_ACTION", "Message", "escape", "messages", "quote_value", "split_text"]
+__all__ = ["QUOTE_ACTION", "Message", "escape", "messages", "quote_value"]
 
 SECTION_LIMIT = 3000
 BLOCK_LIMIT = 50
@@ -38,27 +37,6 @@ class Message:
 def escape(text: str) -> str:
     """Slack's three control characters, so quoted text can never become a link or an @channel ping."""
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
-def split_text(text: str, limit: int = SECTION_LIMIT) -> list[str]:
-    """Pieces of at most `limit` characters, broken at lines, then sentences, then spaces: never inside a word
-    unless a single word is longer than the limit."""
-    pieces: list[str] = []
-    current = ""
-    for unit in _units(text, limit):
-        joined = f"{current}{unit}"
-        if len(joined) <= limit:
-            current = joined
-            continue
-        if current.strip():
-            pieces.append(current.rstrip())
-        current = unit.lstrip() if len(unit.lstrip()) <= limit else ""
-        if len(unit.lstrip()) > limit:  # one word longer than a section: the only place a cut is unavoidable
-            word = unit.lstrip()
-            pieces += [word[i:i + limit] for i in range(0, len(word), limit)]
-    if current.strip():
-        pieces.append(current.rstrip())
-    return pieces
 
 
 def messages(reply: Reply) -> list[Message]:
@@ -84,7 +62,7 @@ def _summary_blocks(summary: Summary) -> list[Block]:
         blocks.append({"type": "header", "text": {"type": "plain_text", "text": editorial.title}})
     else:
         blocks += _sections(f"*{escape(editorial.title)}*")
-    blocks.append(_context(escape(heading(editorial).removeprefix(editorial.title).lstrip(" ·"))))
+    blocks.append(_context(escape(dateline(editorial))))
     if editorial.corrects:
         blocks.append(_context("Updated: a corrected version of an editorial in an earlier digest."))
     blocks += _sections(f"*TL;DR* {escape(summary.tldr.text)} `[{summary.tldr.sentence}]`")
@@ -130,7 +108,7 @@ def _context(text: str) -> Block:
 
 
 def _sections(text: str) -> list[Block]:
-    return [{"type": "section", "text": {"type": "mrkdwn", "text": piece}} for piece in split_text(text)]
+    return [{"type": "section", "text": {"type": "mrkdwn", "text": piece}} for piece in split_text(text, SECTION_LIMIT)]
 
 
 def _pack(blocks: list[Block]) -> list[Message]:
@@ -152,15 +130,3 @@ def _block_text(block: Block) -> str:
     if "text" in block:
         return str(block["text"]["text"])
     return " ".join(str(e["text"]) for e in block.get("elements", ()) if isinstance(e.get("text"), str))
-
-
-def _units(text: str, limit: int) -> list[str]:
-    """Lines; a line over the limit as its sentences; a sentence over the limit as its words."""
-    units: list[str] = []
-    for line in text.splitlines(keepends=True):
-        if len(line) <= limit:
-            units.append(line)
-            continue
-        for sentence in re.split(r"(?<=[.!?])(?=\s)", line):
-            units += [sentence] if len(sentence) <= limit else re.split(r"(?=\s)", sentence)
-    return units

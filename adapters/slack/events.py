@@ -19,12 +19,9 @@ from bot.commands import COMMANDS
 from bot.errors import BadInput
 from bot.messages import Attachment, Request
 
-__all__ = ["PLATFORM", "command_request", "download", "is_question", "mention_text", "message_request",
-           "plain_text"]
+__all__ = ["PLATFORM", "command_request", "download", "message_request", "plain_text"]
 
 PLATFORM = "slack"
-_QUESTION = re.compile(r"^(who|what|when|where|why|how|which|whom|whose|is|are|does|do|did|can|should|will|was|"
-                       r"were|has|have)\b", re.IGNORECASE)
 _LINK = re.compile(r"<((?:https?|mailto):[^|>]+)(?:\|[^>]*)?>")
 _CHANNEL = re.compile(r"<#[A-Z0-9]+\|([^>]*)>")
 _USER = re.compile(r"<@([A-Z0-9]+)(?:\|[^>]*)?>")
@@ -53,27 +50,6 @@ def command_request(body: Mapping[str, Any], now: datetime) -> Request:
         line = f"/{name} {text}".strip()
     return Request(text=line, user=str(body.get("user_id", "")), channel=str(body.get("channel_id", "")),
                    platform=PLATFORM, received_at=now)
-
-
-def mention_text(text: str, *, in_thread: bool, has_files: bool) -> str:
-    """What a mention asks for, as a command line: a command word is taken as said; a question asks about the
-    thread's editorial (or the library, at the top of a channel); anything else is something to summarise."""
-    word = text.split(" ", 1)[0].lstrip("/").lower()
-    if word in COMMANDS or word in ("summarise", "newsdesk"):
-        return f"/{text}"
-    if not text:
-        return "/summarize" if has_files or in_thread else "help"
-    if is_question(text) and not has_files:
-        return f"/ask {text}" if in_thread else f"/ask --all {text}"
-    return f"/summarize {text}"
-
-
-def is_question(text: str) -> bool:
-    """A short line that ends with a question mark or opens with a question word, and is not a link."""
-    text = text.strip()
-    if len(text) > 500 or text.startswith(("http://", "https://")):
-        return False
-    return text.endswith("?") or bool(_QUESTION.match(text))
 
 
 def message_request(message: Mapping[str, Any], *, channel: str, user: str, line: str, now: datetime,

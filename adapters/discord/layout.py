@@ -1,0 +1,104 @@
+"""Replies as Discord messages: embeds for summaries and answers, plain messages for the rest, within Discord's
+limits (2,000 characters a message; 4,096 an embed description, 256 a title, 1,024 a field, 25 fields, 10 embeds
+and 6,000 characters a message). Long parts are split at line, sentence or word boundaries, never cut off."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import discord
+
+from bot.answer import Answer
+from bot.messages import Reply
+from bot.render import dateline, heading, split_text
+from bot.summary import Point, Summary
+
+__all__ = ["MESSAGE_LIMIT", "Outgoing", "outgoing"]
+
+MESSAGE_LIMIT = 2000
+DESCRIPTION_LIMIT = 4096
+TITLE_LIMIT = 256
+FIELD_LIMIT = 1024
+EMBEDS_PER_MESSAGE = 10
+MESSAGE_EMBED_TOTAL = 6000
+COLOUR = discord.Colour(0x1D3557)
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """One Discord message: text content, embeds, or both."""
+
+    content: str | None = None
+    embeds: tuple[discord.Embed, ...] = ()
+
+
+def outgoing(reply: Reply) -> list[Outgoing]:
+    """The reply as one or more Discord messages."""
+    if reply.summary is not None:
+        return _pack(_summary_embeds(reply.summary))
+    if reply.answer is not None:
+        return _pack(_answer_embeds(reply.answer))
+    return [Outgoing(content=piece) for piece in split_text(reply.text, MESSAGE_LIMIT)]
+
+
+def _summary_embeds(summary: Summary) -> list[discord.Embed]:
+    editorial = summary.editorial
+    lines = [f"**TL;DR** {summary.tldr.text} `[{summary.tldr.sentence}]`"]
+    if summary.key_points:
+        lines += ["", "**Key points**", *_bullets(summary.key_points)]
+    if summary.calls_to_action:
+        lines += ["", "**What it calls for**", *_bullets(summary.calls_to_action)]
+    lines += [f"*Note: {note}*" for note in summary.notes]
+    if editorial.corrects:
+        lines.insert(0, "*Updated: a corrected version of an editorial in an earlier digest.*")
+    points = [summary.tldr, *summary.key_points, *summary.calls_to_action]
+    cited = ", ".join(str(n) for n in sorted({p.sentence for p in points}))
+    footer = f"{summary.engine} engine · {summary.model} · {dateline(editorial)}"
+    url = editorial.source if editorial.source.startswith(("http://", "https://")) else None
+    embeds = _embeds(editorial.title, "\n".join(lines), footer, url)
+    embeds[-1].add_field(name="Sentences cited", value=f"{cited} (numbers in [brackets] throughout)"[:FIELD_LIMIT])
+    return embeds
+
+
+def _answer_embeds(answer: Answer) -> list[discord.Embed]:
+    if answer.abstained:
+        closest = answer.citations[0]
+        where = f" in “{closest.editorial.title}”" if answer.across_library else ""
+        body = f"**{answer.answer}** The closest it comes{where} is sentence {closest.sentence}:\n> {closest.text}"
+    else:
+        quotes = []
+        for citation in answer.citations:
+            where = f"\n— *{heading(citation.editorial)}*" if answer.across_library else ""
+            quotes.append(f"> {citation.text} `[{citation.sentence}]`{where}")
+        body = "\n".join(quotes)
+    footer = f"{answer.engine} engine · {answer.model} · confidence {answer.score:.2f}"
+    return _embeds(answer.question, body, footer, None)
+
+
+def _bullets(points: tuple[Point, ...]) -> list[str]:
+    return [f"• {point.text} `[{point.sentence}]`" for point in points]
+
+
+def _embeds(title: str, body: str, footer: str, url: str | None) -> list[discord.Embed]:
+    """The body over as many embeds as it needs; a title too long for the title line opens the description."""
+    if len(title) > TITLE_LIMIT:
+        body, title = f"**{title}**\n{body}", ""
+    pieces = split_text(body, DESCRIPTION_LIMIT)
+    embeds = [discord.Embed(title=(title or None) if i == 0 else None, url=url if i == 0 and title else None,
+                            description=piece, colour=COLOUR) for i, piece in enumerate(pieces)]
+    embeds[-1].set_footer(text=footer[:2048])
+    return embeds
+
+
+def _pack(embeds: list[discord.Embed]) -> list[Outgoing]:
+    """Up to 10 embeds and 6,000 characters a message."""
+    messages: list[list[discord.Embed]] = [[]]
+    size = 0
+    for embed in embeds:
+        length = len(embed)
+        if messages[-1] and (len(messages[-1]) >= EMBEDS_PER_MESSAGE or size + length > MESSAGE_EMBED_TOTAL):
+            messages.append([])
+            size = 0
+        messages[-1].append(embed)
+        size += length
+    return [Outgoing(embeds=tuple(chunk)) for chunk in messages if chunk]

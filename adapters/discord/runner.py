@@ -1,0 +1,113 @@
+"""Running the Discord client beside the rest of newsdesk: its own event loop in a thread, and a digest poster."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+from collections.abc import Callable, Coroutine
+from concurrent.futures import Future
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+import discord
+
+from adapters.discord.client import NOBODY, build_client
+from adapters.discord.layout import outgoing
+from bot.digest import Poster
+from bot.errors import SettingsError
+from bot.ledger import Subscription
+from bot.messages import Reply
+from bot.newsdesk import Newsdesk
+
+__all__ = ["DiscordRunning", "discord_poster", "message_content_allowed", "start_discord"]
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+
+@dataclass
+class DiscordRunning:
+    """A started Discord adapter: its client, what posts digests to Discord, and how to stop it."""
+
+    client: discord.Client
+    poster: Poster
+    close: Callable[[], None]
+
+
+async def message_content_allowed(token: str) -> bool:
+    """Whether the bot owner ticked the privileged Message Content intent (asking without it is refused)."""
+    probe = discord.Client(intents=discord.Intents.default())
+    try:
+        await probe.login(token)
+        flags = (await probe.application_info()).flags
+        return bool(flags.gateway_message_content or flags.gateway_message_content_limited)
+    finally:
+        await probe.close()
+
+
+def discord_poster(client: discord.Client, loop: asyncio.AbstractEventLoop) -> Poster:
+    """Post a digest to the channel that subscribed, from any thread."""
+
+    async def send(channel_id: int, replies: list[Reply]) -> None:
+        channel = client.get_partial_messageable(channel_id)
+        for reply in replies:
+            for out in outgoing(reply):
+                await channel.send(content=out.content, embeds=list(out.embeds), allowed_mentions=NOBODY)
+
+    def post(subscription: Subscription, replies: list[Reply]) -> None:
+        asyncio.run_coroutine_threadsafe(send(int(subscription.channel), replies), loop).result(timeout=120)
+
+    return post
+
+
+def start_discord(desk: Newsdesk) -> DiscordRunning:
+    """Log in (a bad token fails here, in one sentence), then run the client on its own loop in a thread.
+
+    Example:
+        running = start_discord(desk)    # DISCORD_TOKEN from the environment or .env, via desk.settings
+        ...
+        running.close()
+    """
+    if desk.settings.discord_token is None:
+        raise SettingsError("Set DISCORD_TOKEN in the environment or .env to run the Discord adapter.")
+    token = desk.settings.discord_token.reveal()
+    loop = asyncio.new_event_loop()
+    threading.Thread(target=loop.run_forever, name="discord", daemon=True).start()
+
+    def call(coroutine: Coroutine[Any, Any, T], timeout: float) -> T:
+        return asyncio.run_coroutine_threadsafe(coroutine, loop).result(timeout)
+
+    try:
+        content = call(message_content_allowed(token), 60)
+    except BaseException:
+        loop.call_soon_threadsafe(loop.stop)
+        raise
+    log.info("Discord: logging in%s", " with the Message Content intent" if content else
+             " without the Message Content intent (mentions, replies and slash commands still work)")
+    client = build_client(desk, desk.settings, message_content=content)
+    running = asyncio.run_coroutine_threadsafe(client.start(token), loop)
+    running.add_done_callback(_report)
+
+    def close() -> None:
+        try:
+            call(client.close(), 30)
+            call(_cancel_the_rest(), 30)
+        finally:
+            loop.call_soon_threadsafe(loop.stop)
+
+    return DiscordRunning(client, discord_poster(client, loop), close)
+
+
+async def _cancel_the_rest() -> None:
+    """Cancel what discord.py left running, so the loop stops clean."""
+    tasks = [task for task in asyncio.all_tasks() if task is not asyncio.current_task()]
+    for task in tasks:
+        task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
+
+
+def _report(done: Future[None]) -> None:
+    if not done.cancelled() and done.exception() is not None:
+        log.error("Discord stopped: %s", done.exception())

@@ -1,0 +1,212 @@
+"""The Discord adapter end to end: the real discord.py client connects to a loopback Discord (`tests/fake_discord.py`),
+receives gateway events and sends its replies there; the real embedded model works in between."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import discord
+import discord.webhook.async_
+import pytest
+import yarl
+from discord.gateway import DiscordWebSocket
+
+from adapters.discord import DiscordRunning, start_discord
+from adapters.discord.client import Jobs
+from adapters.discord.events import NO_CONTENT
+from bot import Newsdesk, Settings, build_newsdesk
+from bot.digest import Digest
+from bot.embedder import Embedder
+from bot.ledger import Subscription
+from bot.settings import Secret
+from bot.store import utc_now
+
+from .fake_discord import APP_ID, BOT, BOT_ID, CHANNEL_ID, GUILD_ID, OTHER_BOT_ID, USER_ID, Call, FakeDiscord, user
+from .support import SEED
+
+
+def pings_nobody(call: Call) -> bool:
+    """No user, role, @everyone or replied-to author is pinged (Discord's default for replied_user is off)."""
+    allowed = call.body["allowed_mentions"]
+    return allowed["parse"] == [] and not allowed.get("users") and not allowed.get("roles") \
+        and not allowed.get("replied_user", False)
+
+
+@dataclass
+class Rig:
+    fake: FakeDiscord
+    desk: Newsdesk
+    running: DiscordRunning
+
+    def say(self, content: str, **kwargs: Any) -> dict[str, Any]:
+        message = self.fake.message(content, **kwargs)
+        self.fake.dispatch("MESSAGE_CREATE", message)
+        return message
+
+    def command(self, name: str, **options: Any) -> None:
+        self.fake.dispatch("INTERACTION_CREATE", self.fake.interaction(name, **options))
+
+
+def start(tmp_path: Path, embedder: Embedder, monkeypatch: pytest.MonkeyPatch, message_content: bool = False,
+          ) -> tuple[FakeDiscord, Newsdesk, DiscordRunning]:
+    fake = FakeDiscord(message_content=message_content)
+    monkeypatch.setattr(discord.http.Route, "BASE", fake.api)
+    monkeypatch.setattr(discord.webhook.async_.Route, "BASE", fake.api)
+    monkeypatch.setattr(DiscordWebSocket, "DEFAULT_GATEWAY", yarl.URL(fake.gateway))
+    settings = Settings(db_path=tmp_path / "newsdesk.db", discord_token=Secret("discord-test-token"),
+                        discord_guild_id=GUILD_ID)
+    desk = build_newsdesk(settings, embedder=embedder)
+    running = start_discord(desk)
+    assert fake.ready.wait(30)
+    return fake, desk, running
+
+
+@pytest.fixture
+def rig(tmp_path: Path, embedder: Embedder, monkeypatch: pytest.MonkeyPatch) -> Iterator[Rig]:
+    fake, desk, running = start(tmp_path, embedder, monkeypatch)
+    yield Rig(fake, desk, running)
+    running.close()
+    fake.close()
+    desk.store.close()
+
+
+def embed(call: Call) -> dict[str, Any]:
+    return call.body["embeds"][0]
+
+
+def as_referenced(call: Call) -> dict[str, Any]:
+    """The bot's posted message as Discord would send it back inside a reply's `referenced_message`."""
+    return {"id": call.sent_id, "channel_id": str(CHANNEL_ID), "guild_id": str(GUILD_ID), "author": BOT,
+            "content": call.body.get("content") or "", "embeds": call.body.get("embeds") or [],
+            "timestamp": "2026-11-24T07:00:00+00:00", "edited_timestamp": None, "tts": False,
+            "mention_everyone": False, "mentions": [], "mention_roles": [], "attachments": [], "pinned": False,
+            "type": 19}
+
+
+def test_commands_are_synced_to_the_guild_and_no_privileged_intent_is_asked(rig: Rig) -> None:
+    deadline = time.monotonic() + 30
+    while not any(c.method == "PUT" for c in rig.fake.calls) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    [sync] = [c for c in rig.fake.calls if c.method == "PUT"]
+    assert sync.path == f"/applications/{APP_ID}/guilds/{GUILD_ID}/commands"
+    assert {c["name"] for c in sync.body["items"]} == {"summarize", "ask", "editorials", "digest", "newsdesk"}
+    assert rig.fake.identify is not None and not rig.fake.identify["intents"] & (1 << 15)
+
+
+def test_a_mention_with_the_seed_attached_gets_a_summary_embed_in_reply(rig: Rig) -> None:
+    file = rig.fake.attachment("security.txt", SEED.read_bytes())
+    mention = rig.say(f"<@{BOT_ID}>", attachments=[file])
+    [reply] = rig.fake.wait_posts(1)
+    assert reply.path == f"/channels/{CHANNEL_ID}/messages"
+    assert str(reply.body["message_reference"]["message_id"]) == mention["id"]
+    assert pings_nobody(reply)
+    card = embed(reply)
+    assert card["title"] == "Security stocktaking"
+    assert "**TL;DR**" in card["description"] and "**What it calls for**" in card["description"]
+    assert "extractive engine" in card["footer"]["text"] and card["fields"][0]["name"] == "Sentences cited"
+    assert any(c.path.endswith("/typing") for c in rig.fake.calls)
+
+
+def test_questions_in_the_reply_chain_are_about_that_editorial(rig: Rig) -> None:
+    rig.say(f"<@{BOT_ID}> {SEED.read_text()[:3900]}")
+    summary = rig.fake.wait_posts(1)[0]
+    bots_message = as_referenced(summary)
+    rig.say(f"<@{BOT_ID}> Who ended the siege?", reply_to=bots_message, mentions=[BOT])
+    answer = rig.fake.wait_posts(2)[1]
+    assert "Sindh police officers" in embed(answer)["description"] and "`[20]`" in embed(answer)["description"]
+    assert embed(answer)["title"] == "Who ended the siege?"
+    rig.say(f"<@{BOT_ID}> How many people died?", reply_to=bots_message, mentions=[BOT])
+    unsaid = rig.fake.wait_posts(3)[2]
+    assert embed(unsaid)["description"].startswith("**The editorial does not say.**")
+
+
+def test_summarize_this_in_reply_to_someone_elses_message(tmp_path: Path, embedder: Embedder,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    fake, desk, running = start(tmp_path, embedder, monkeypatch, message_content=True)
+    try:
+        assert fake.identify is not None and fake.identify["intents"] & (1 << 15)  # the owner ticked it: used
+        rig = Rig(fake, desk, running)
+        original = fake.message(SEED.read_text(), mentions=[], author=user(USER_ID + 10, "reporter"))
+        rig.say(f"<@{BOT_ID}> summarize this", reply_to=original)
+        assert embed(fake.wait_posts(1)[0])["title"] == "Security stocktaking"
+        hidden = fake.message("", mentions=[], author=user(USER_ID + 10, "reporter"))  # as without the intent
+        rig.say(f"<@{BOT_ID}> summarize this", reply_to=hidden)
+        assert fake.wait_posts(2)[1].body["content"] == NO_CONTENT
+    finally:
+        running.close()
+        fake.close()
+        desk.store.close()
+
+
+def test_slash_commands_are_deferred_then_followed_up(rig: Rig) -> None:
+    rig.command("summarize", text=SEED.read_text()[:3900])
+    summary = rig.fake.wait_posts(1)[0]
+    callbacks = [c for c in rig.fake.calls if c.path.startswith("/interactions/")]
+    assert callbacks[0].body["type"] == 5  # deferred: "newsdesk is thinking…"
+    assert summary.path == f"/webhooks/{APP_ID}/token-summarize" and embed(summary)["title"] == "Security stocktaking"
+    rig.command("ask", question="Who ended the siege?")
+    answer = rig.fake.wait_posts(2)[1]
+    assert "Sindh police officers" in embed(answer)["description"]
+    assert pings_nobody(answer)
+
+
+def test_help_is_private_and_errors_replace_the_public_thinking_message(rig: Rig) -> None:
+    rig.command("newsdesk", command="nonsense")
+    help_text = rig.fake.wait_posts(1)[0]
+    assert help_text.body["flags"] & 64 and "/summarize" in help_text.body["content"]  # 64: ephemeral
+    rig.command("ask", question="Who ended the siege?")  # nothing summarised in this channel
+    error = rig.fake.wait_posts(2)[1]
+    assert error.body["flags"] & 64 and "Summarise one here first" in error.body["content"]
+    assert any(c.method == "DELETE" and c.path.endswith("/messages/@original") for c in rig.fake.calls)
+
+
+def test_mentions_in_quoted_text_ping_nobody_and_long_summaries_split(rig: Rig) -> None:
+    words = " ".join(f"claim{j}" for j in range(600))
+    text = " ".join(f"Sentence {i} says @everyone must read {words}." for i in range(12))
+    rig.say(f"<@{BOT_ID}> --length long {text}"[:1990])  # what a mention can carry
+    rig.command("summarize", text=text, length="long")
+    posts = rig.fake.wait_posts(3)
+    for post in posts:
+        assert pings_nobody(post)
+        assert len(post.body.get("content") or "") <= 2000
+        assert sum(len(e.get("description", "")) + len(e.get("title", "")) for e in post.body["embeds"]) <= 6000
+        assert all(len(e.get("description", "")) <= 4096 for e in post.body["embeds"])
+    assert any("@everyone" in post.text() for post in posts)
+
+
+def test_other_bots_are_ignored(rig: Rig) -> None:
+    rig.say(f"<@{BOT_ID}> Who ended the siege?", author=user(OTHER_BOT_ID, "echo", bot=True))
+    rig.say(f"<@{BOT_ID}> editorials")  # a marker: answered after the bot's message was handled
+    posts = rig.fake.wait_posts(1)
+    time.sleep(0.3)
+    assert len(rig.fake.posts()) == 1 and "library is empty" in posts[0].body["content"]
+
+
+def test_digests_are_posted_to_the_subscribed_channel(rig: Rig) -> None:
+    editorial = rig.desk.add(rig.desk.reader.from_source(str(SEED)))
+    now = utc_now()
+    replies = Digest(now, now, (rig.desk.summarize(editorial, "short"),)).replies()
+    rig.running.poster(Subscription("discord:77:", "discord", "77", None, "07:30", "UTC", None, now, None), replies)
+    posts = rig.fake.posts()
+    assert [p.path for p in posts] == ["/channels/77/messages"] * 2
+    assert embed(posts[1])["title"] == "Security stocktaking"
+
+
+def test_jobs_past_the_limit_are_told_to_come_back() -> None:
+    async def scenario() -> list[object]:
+        jobs, release = Jobs(workers=1, waiting=1), threading.Event()
+        first = asyncio.ensure_future(jobs.run(release.wait))
+        second = asyncio.ensure_future(jobs.run(lambda: "second"))
+        await asyncio.sleep(0.1)
+        third = await jobs.run(lambda: "third")  # a worker busy, one waiting: no room
+        release.set()
+        return [await first, await second, third]
+
+    assert asyncio.run(scenario()) == [True, "second", None]
+
