@@ -4,13 +4,15 @@ fallback text. Platforms with richer layouts (Block Kit, embeds) build theirs fr
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 from bot.answer import Answer
 from bot.editorial import Editorial
-from bot.summary import Summary
+from bot.summary import Point, Summary
 
-__all__ = ["HELP", "answer_text", "dateline", "editorials_text", "split_text", "summary_text"]
+__all__ = ["HELP", "PLAIN", "Markup", "answer_body", "answer_text", "dateline", "editorials_text", "split_text",
+           "summary_text"]
 
 HELP = """newsdesk reads editorials and tells you what they say.
 
@@ -37,31 +39,61 @@ def dateline(editorial: Editorial) -> str:
     return " · ".join(([f"{editorial.published:%d %b %Y}"] if editorial.published else []) + [f"id {editorial.id}"])
 
 
+@dataclass(frozen=True)
+class Markup:
+    """How a platform marks text up: plain for the console and the CLI; adapters make their own for mrkdwn
+    (Slack) and Markdown (Discord). Each field is a format string for one element."""
+
+    strong: str = "{}"
+    quote: str = "“{}”"
+    number: str = "[{}]"
+    aside: str = " — {}"
+    bullet: str = "  • {}"
+    gap: str = " "  # between the abstention and the closest sentence
+    escape: Callable[[str], str] = str
+
+    def cited(self, point: Point) -> str:
+        """A point's text followed by its sentence number."""
+        return f"{self.escape(point.text)} {self.number.format(point.sentence)}"
+
+    def point(self, point: Point) -> str:
+        """A point as a bullet line."""
+        return self.bullet.format(self.cited(point))
+
+
+PLAIN = Markup()
+
+
 def summary_text(summary: Summary) -> str:
     """The summary as a person reads it, every point followed by its sentence number."""
-    lines = [heading(summary.editorial), "", f"TL;DR: {summary.tldr.text} [{summary.tldr.sentence}]"]
+    lines = [heading(summary.editorial), "", f"TL;DR: {PLAIN.cited(summary.tldr)}"]
     if summary.key_points:
-        lines += ["", "Key points:"] + [f"  • {p.text} [{p.sentence}]" for p in summary.key_points]
+        lines += ["", "Key points:"] + [PLAIN.point(p) for p in summary.key_points]
     if summary.calls_to_action:
-        lines += ["", "What it calls for:"] + [f"  • {p.text} [{p.sentence}]" for p in summary.calls_to_action]
+        lines += ["", "What it calls for:"] + [PLAIN.point(p) for p in summary.calls_to_action]
     lines += ["", f"— {summary.engine} engine · {summary.model}"]
     lines += [f"Note: {note}" for note in summary.notes]
     return "\n".join(lines)
 
 
-def answer_text(answer: Answer) -> str:
-    """The answer with its quoted sentences, or the plain abstention and the closest sentence."""
+def answer_body(answer: Answer, markup: Markup = PLAIN) -> str:
+    """The quoted sentences that answer, or the plain abstention and the closest sentence, in `markup`."""
+    m = markup
     if answer.abstained:
         closest = answer.citations[0]
-        where = f" in “{closest.editorial.title}”" if answer.across_library else ""
-        body = f"{answer.answer} The closest it comes{where} is sentence {closest.sentence}: “{closest.text}”"
-    else:
-        quotes = []
-        for citation in answer.citations:
-            where = f" — {heading(citation.editorial)}" if answer.across_library else ""
-            quotes.append(f"“{citation.text}” [{citation.sentence}]{where}")
-        body = "\n".join(quotes)
-    return f"{body}\n— {answer.engine} engine · {answer.model} · confidence {answer.score:.2f}"
+        where = f" in “{m.escape(closest.editorial.title)}”" if answer.across_library else ""
+        return (f"{m.strong.format(m.escape(answer.answer))} The closest it comes{where} is sentence "
+                f"{closest.sentence}:{m.gap}{m.quote.format(m.escape(closest.text))}")
+    quotes = []
+    for citation in answer.citations:
+        where = m.aside.format(m.escape(heading(citation.editorial))) if answer.across_library else ""
+        quotes.append(f"{m.quote.format(m.escape(citation.text))} {m.number.format(citation.sentence)}{where}")
+    return "\n".join(quotes)
+
+
+def answer_text(answer: Answer) -> str:
+    """The answer as plain text, with the engine, model and confidence."""
+    return f"{answer_body(answer)}\n— {answer.engine} engine · {answer.model} · confidence {answer.score:.2f}"
 
 
 def editorials_text(editorials: Sequence[Editorial]) -> str:

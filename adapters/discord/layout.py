@@ -10,7 +10,7 @@ import discord
 
 from bot.answer import Answer
 from bot.messages import Reply
-from bot.render import dateline, heading, split_text
+from bot.render import Markup, answer_body, dateline, split_text
 from bot.summary import Point, Summary
 
 __all__ = ["MESSAGE_LIMIT", "Outgoing", "outgoing"]
@@ -22,6 +22,7 @@ FIELD_LIMIT = 1024
 EMBEDS_PER_MESSAGE = 10
 MESSAGE_EMBED_TOTAL = 6000
 COLOUR = discord.Colour(0x1D3557)
+MARKDOWN = Markup(strong="**{}**", quote="> {}", number="`[{}]`", aside="\n— *{}*", bullet="• {}", gap="\n")
 
 
 @dataclass(frozen=True)
@@ -43,7 +44,7 @@ def outgoing(reply: Reply) -> list[Outgoing]:
 
 def _summary_embeds(summary: Summary) -> list[discord.Embed]:
     editorial = summary.editorial
-    lines = [f"**TL;DR** {summary.tldr.text} `[{summary.tldr.sentence}]`"]
+    lines = [f"**TL;DR** {MARKDOWN.cited(summary.tldr)}"]
     if summary.key_points:
         lines += ["", "**Key points**", *_bullets(summary.key_points)]
     if summary.calls_to_action:
@@ -61,22 +62,12 @@ def _summary_embeds(summary: Summary) -> list[discord.Embed]:
 
 
 def _answer_embeds(answer: Answer) -> list[discord.Embed]:
-    if answer.abstained:
-        closest = answer.citations[0]
-        where = f" in “{closest.editorial.title}”" if answer.across_library else ""
-        body = f"**{answer.answer}** The closest it comes{where} is sentence {closest.sentence}:\n> {closest.text}"
-    else:
-        quotes = []
-        for citation in answer.citations:
-            where = f"\n— *{heading(citation.editorial)}*" if answer.across_library else ""
-            quotes.append(f"> {citation.text} `[{citation.sentence}]`{where}")
-        body = "\n".join(quotes)
     footer = f"{answer.engine} engine · {answer.model} · confidence {answer.score:.2f}"
-    return _embeds(answer.question, body, footer, None)
+    return _embeds(answer.question, answer_body(answer, MARKDOWN), footer, None)
 
 
 def _bullets(points: tuple[Point, ...]) -> list[str]:
-    return [f"• {point.text} `[{point.sentence}]`" for point in points]
+    return [MARKDOWN.point(point) for point in points]
 
 
 def _embeds(title: str, body: str, footer: str, url: str | None) -> list[discord.Embed]:

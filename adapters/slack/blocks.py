@@ -12,7 +12,7 @@ from typing import Any
 
 from bot.answer import Answer
 from bot.messages import Reply
-from bot.render import dateline, heading, split_text
+from bot.render import Markup, answer_body, dateline, split_text
 from bot.summary import Point, Summary
 
 __all__ = ["QUOTE_ACTION", "Message", "escape", "messages", "quote_value"]
@@ -37,6 +37,9 @@ class Message:
 def escape(text: str) -> str:
     """Slack's three control characters, so quoted text can never become a link or an @channel ping."""
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+MRKDWN = Markup(strong="*{}*", quote=">{}", number="`[{}]`", aside="\n_{}_", bullet="• {}", gap="\n", escape=escape)
 
 
 def messages(reply: Reply) -> list[Message]:
@@ -65,7 +68,7 @@ def _summary_blocks(summary: Summary) -> list[Block]:
     blocks.append(_context(escape(dateline(editorial))))
     if editorial.corrects:
         blocks.append(_context("Updated: a corrected version of an editorial in an earlier digest."))
-    blocks += _sections(f"*TL;DR* {escape(summary.tldr.text)} `[{summary.tldr.sentence}]`")
+    blocks += _sections(f"*TL;DR* {MRKDWN.cited(summary.tldr)}")
     if summary.key_points:
         blocks += _sections("*Key points*\n" + _bullets(summary.key_points))
     if summary.calls_to_action:
@@ -83,24 +86,15 @@ def _summary_blocks(summary: Summary) -> list[Block]:
 
 
 def _answer_blocks(answer: Answer) -> list[Block]:
-    if answer.abstained:
-        closest = answer.citations[0]
-        where = f" in “{escape(closest.editorial.title)}”" if answer.across_library else ""
-        blocks = _sections(f"*{escape(answer.answer)}*\nThe closest it comes{where} is sentence "
-                           f"{closest.sentence}:\n>{escape(closest.text)}")
-    else:
-        quotes = []
-        for citation in answer.citations:
-            where = f"\n_{escape(heading(citation.editorial))}_" if answer.across_library else ""
-            quotes.append(f">{escape(citation.text)} `[{citation.sentence}]`{where}")
-        blocks = _sections(f"*{escape(answer.question)}*\n" + "\n".join(quotes))
+    blocks = [] if answer.abstained else _sections(f"*{escape(answer.question)}*")
+    blocks += _sections(answer_body(answer, MRKDWN))
     blocks.append(_context(f"{escape(answer.engine)} engine · {escape(answer.model)} · "
                            f"confidence {answer.score:.2f}"))
     return blocks
 
 
 def _bullets(points: tuple[Point, ...]) -> str:
-    return "\n".join(f"• {escape(point.text)} `[{point.sentence}]`" for point in points)
+    return "\n".join(MRKDWN.point(point) for point in points)
 
 
 def _context(text: str) -> Block:
