@@ -6,7 +6,6 @@ The gateway sends HELLO, takes IDENTIFY, sends READY and the guild, then dispatc
 
 from __future__ import annotations
 
-import asyncio
 import itertools
 import json
 import threading
@@ -16,6 +15,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from aiohttp import WSMsgType, web
+
+from .support import AiohttpThread
 
 APP_ID = 900000000000000001
 BOT_ID = 900000000000000002
@@ -71,30 +72,17 @@ class FakeDiscord:
         self._changed = threading.Condition()
         self._socket: web.WebSocketResponse | None = None
         self._sequence = itertools.count(1)
-        self.loop = asyncio.new_event_loop()
-        started = threading.Event()
-        threading.Thread(target=self._run, args=(started,), daemon=True).start()
-        started.wait(10)
-        self.api = f"http://127.0.0.1:{self.port}/api/v10"
-        self.gateway = f"ws://127.0.0.1:{self.port}/gateway"
-
-    def _run(self, started: threading.Event) -> None:
-        asyncio.set_event_loop(self.loop)
         app = web.Application()
         app.router.add_get("/gateway", self._gateway)
         app.router.add_get("/files/{name}", self._file)
         app.router.add_route("*", "/api/v10/{path:.*}", self._rest)
-        self.runner = web.AppRunner(app)
-        self.loop.run_until_complete(self.runner.setup())
-        site = web.TCPSite(self.runner, "127.0.0.1", 0)
-        self.loop.run_until_complete(site.start())
-        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-        started.set()
-        self.loop.run_forever()
+        self.server = AiohttpThread(app)
+        self.port = self.server.port
+        self.api = f"http://127.0.0.1:{self.port}/api/v10"
+        self.gateway = f"ws://127.0.0.1:{self.port}/gateway"
 
     def close(self) -> None:
-        asyncio.run_coroutine_threadsafe(self.runner.cleanup(), self.loop).result(10)
-        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.server.close()
 
     # --- the gateway ---------------------------------------------------------------------------------
 
@@ -126,7 +114,7 @@ class FakeDiscord:
     def dispatch(self, event: str, data: dict[str, Any]) -> None:
         """Send one gateway event to the connected bot."""
         assert self.ready.wait(30), "the bot never identified"
-        asyncio.run_coroutine_threadsafe(self._send(event, data), self.loop).result(10)
+        self.server.call(self._send(event, data))
 
     def _guild(self) -> dict[str, Any]:
         everyone = {"id": str(GUILD_ID), "name": "@everyone", "permissions": "2248473465835073", "position": 0,

@@ -17,7 +17,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
+from aiohttp import WSMsgType, web
 from slack_sdk.signature import SignatureVerifier
+
+from .support import AiohttpThread
 
 BOT_TOKEN = "xoxb-test-token"
 SIGNING_SECRET = "test-signing-secret"
@@ -53,6 +56,7 @@ class FakeSlack:
         self.files: dict[str, tuple[str, bytes, str]] = {}
         self.limited: set[str] = set()  # methods answered once with 429
         self.token_valid = True
+        self.socket_url = ""  # what apps.connections.open hands out (a FakeSocketMode)
         self._changed = threading.Condition()
         self._ts = itertools.count(1)
         fake = self
@@ -119,6 +123,8 @@ class FakeSlack:
         if method == "auth.test":
             return {"ok": True, "url": "https://newsroom.slack.com/", "team": "Newsroom", "user": "newsdesk",
                     "team_id": "T1", "user_id": BOT_USER, "bot_id": "BBOT", "is_enterprise_install": False}
+        if method == "apps.connections.open":
+            return {"ok": True, "url": self.socket_url}
         if method == "files.info":
             name, data, mimetype = self.files[args["file"]]
             return {"ok": True, "file": {"id": args["file"], "name": name, "mimetype": mimetype, "size": len(data),
@@ -183,3 +189,47 @@ def event_body(event: dict[str, Any], event_id: str) -> bytes:
 
 def interaction_body(payload: dict[str, Any]) -> bytes:
     return urlencode({"payload": json.dumps(payload)}).encode()
+
+
+class FakeSocketMode:
+    """Slack's Socket Mode websocket: says hello, sends the envelopes a test pushes, records the acks."""
+
+    def __init__(self) -> None:
+        self.acks: list[dict[str, Any]] = []
+        self.connected = threading.Event()
+        self._socket: web.WebSocketResponse | None = None
+        self._changed = threading.Condition()
+        app = web.Application()
+        app.router.add_get("/link", self._link)
+        self.server = AiohttpThread(app)
+        self.url = f"ws://127.0.0.1:{self.server.port}/link"
+
+    async def _link(self, request: web.Request) -> web.WebSocketResponse:
+        socket = web.WebSocketResponse()
+        await socket.prepare(request)
+        self._socket = socket
+        await socket.send_json({"type": "hello", "num_connections": 1, "debug_info": {"host": "loopback"},
+                                "connection_info": {"app_id": "A1"}})
+        self.connected.set()
+        async for message in socket:
+            if message.type == WSMsgType.TEXT:
+                with self._changed:
+                    self.acks.append(json.loads(message.data))
+                    self._changed.notify_all()
+        return socket
+
+    def send(self, envelope: dict[str, Any]) -> None:
+        assert self._socket is not None and self.connected.wait(10)
+        self.server.call(self._socket.send_json(envelope))
+
+    def wait_ack(self, envelope_id: str, timeout: float = 10.0) -> dict[str, Any]:
+        deadline = time.monotonic() + timeout
+        with self._changed:
+            while not (found := [a for a in self.acks if a.get("envelope_id") == envelope_id]):
+                left = deadline - time.monotonic()
+                assert left > 0, f"no ack for {envelope_id}: {self.acks}"
+                self._changed.wait(left)
+        return found[0]
+
+    def close(self) -> None:
+        self.server.close()

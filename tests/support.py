@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import threading
 import time
+from collections.abc import Coroutine
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any, TypeVar
+
+from aiohttp import web
 
 from bot import Newsdesk, Reply, Request
 from bot.messages import Attachment
 
+T = TypeVar("T")
 SEED = Path(__file__).resolve().parent.parent / "seeds" / "dawn-2023-02-19-security-stocktaking.txt"
 
 
@@ -112,3 +118,24 @@ class Chat:
 
     def text(self, text: str, *attachments: Attachment) -> str:
         return "\n".join(reply.text for reply in self.say(text, *attachments))
+
+
+class AiohttpThread:
+    """Serve an aiohttp application on 127.0.0.1 from a thread of its own (the websocket stand-ins use it)."""
+
+    def __init__(self, app: web.Application) -> None:
+        self.loop = asyncio.new_event_loop()
+        self.runner = web.AppRunner(app)
+        self.loop.run_until_complete(self.runner.setup())
+        site = web.TCPSite(self.runner, "127.0.0.1", 0)
+        self.loop.run_until_complete(site.start())
+        self.port: int = self.runner.addresses[0][1]
+        threading.Thread(target=self.loop.run_forever, daemon=True).start()
+
+    def call(self, coroutine: Coroutine[Any, Any, T], timeout: float = 10) -> T:
+        """Run `coroutine` on the server's loop and wait for its result."""
+        return asyncio.run_coroutine_threadsafe(coroutine, self.loop).result(timeout)
+
+    def close(self) -> None:
+        self.call(self.runner.cleanup())
+        self.loop.call_soon_threadsafe(self.loop.stop)

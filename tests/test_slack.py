@@ -14,13 +14,14 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import parse_qsl
 
 import pytest
 import yaml
 from slack_sdk import WebClient
 
 from adapters.serve import serve
-from adapters.slack import build_app, http_server, slack_poster, socket_mode
+from adapters.slack import build_app, http_server, slack_poster, start_slack
 from adapters.slack.app import SHORTCUT
 from bot import Newsdesk, Settings, build_newsdesk
 from bot.digest import Digest
@@ -34,6 +35,7 @@ from .fake_slack import (
     BOT_USER,
     SIGNING_SECRET,
     FakeSlack,
+    FakeSocketMode,
     command_body,
     event_body,
     interaction_body,
@@ -246,15 +248,30 @@ def test_digests_are_posted_to_the_subscribed_channel_and_thread(slack: Rig) -> 
     assert "Security stocktaking" in posted[1].text()
 
 
-def test_socket_mode_is_built_from_the_app_token(slack: Rig, tmp_path: Path, embedder: Embedder) -> None:
-    settings = Settings(db_path=tmp_path / "socket.db", slack_bot_token=Secret(BOT_TOKEN),
-                        slack_app_token=Secret("xapp-test-token"))
-    desk = build_newsdesk(settings, embedder=embedder)
-    app = build_app(desk, settings, client=WebClient(token=BOT_TOKEN, base_url=slack.fake.url("/api/")))
-    handler = socket_mode(app, "xapp-test-token")
-    assert handler.app_token == "xapp-test-token" and handler.client.web_client.base_url == slack.fake.url("/api/")
-    assert "xapp-test-token" not in repr(settings) and json.dumps(str(settings)).count("***") >= 2
-    desk.store.close()
+def test_socket_mode_connects_with_the_app_token_and_answers_over_the_websocket(tmp_path: Path,
+                                                                              embedder: Embedder) -> None:
+    with FakeSlack() as fake:
+        link = FakeSocketMode()
+        fake.socket_url = link.url
+        settings = Settings(db_path=tmp_path / "socket.db", slack_bot_token=Secret(BOT_TOKEN),
+                            slack_app_token=Secret("xapp-test-token"), slack_api_url=fake.url("/api/"))
+        desk = build_newsdesk(settings, embedder=embedder)
+        running = start_slack(desk)
+        try:
+            assert running.mode == "socket" and link.connected.wait(10)
+            [opened] = fake.of("apps.connections.open")
+            assert opened.headers["Authorization"] == "Bearer xapp-test-token"
+            body = dict(parse_qsl(command_body("/summarize", SEED.read_text(), fake.url("/response/C1")).decode()))
+            link.send({"envelope_id": "env-1", "type": "slash_commands", "accepts_response_payload": True,
+                       "payload": body})
+            ack = link.wait_ack("env-1")
+            assert "Reading the editorial" in json.dumps(ack)
+            summary = fake.wait("response_url")[0]
+            assert summary.args["blocks"][0]["text"]["text"] == "Security stocktaking"  # type: ignore[index]
+        finally:
+            running.close()
+            link.close()
+            desk.store.close()
 
 
 def test_the_manifest_declares_what_the_adapter_answers_and_no_more_scopes() -> None:
