@@ -4,6 +4,9 @@ receives gateway events and sends its replies there; the real embedded model wor
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import io
+import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -20,6 +23,7 @@ from discord.gateway import DiscordWebSocket
 from adapters.discord import DiscordRunning, start_discord
 from adapters.discord.client import Jobs
 from adapters.discord.events import NO_CONTENT
+from adapters.serve import serve
 from bot import Newsdesk, Settings, build_newsdesk
 from bot.digest import Digest
 from bot.embedder import Embedder
@@ -28,6 +32,7 @@ from bot.settings import Secret
 from bot.store import utc_now
 
 from .fake_discord import APP_ID, BOT, BOT_ID, CHANNEL_ID, GUILD_ID, OTHER_BOT_ID, USER_ID, Call, FakeDiscord, user
+from .fake_slack import BOT_TOKEN, SIGNING_SECRET, FakeSlack, command_body, signed_post
 from .support import SEED
 
 
@@ -210,3 +215,38 @@ def test_jobs_past_the_limit_are_told_to_come_back() -> None:
 
     assert asyncio.run(scenario()) == [True, "second", None]
 
+
+
+def test_serve_runs_discord_beside_slack(tmp_path: Path, embedder: Embedder, monkeypatch: pytest.MonkeyPatch) -> None:
+    fake = FakeDiscord()
+    monkeypatch.setattr(discord.http.Route, "BASE", fake.api)
+    monkeypatch.setattr(discord.webhook.async_.Route, "BASE", fake.api)
+    monkeypatch.setattr(DiscordWebSocket, "DEFAULT_GATEWAY", yarl.URL(fake.gateway))
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    with FakeSlack() as slack:
+        settings = Settings(db_path=tmp_path / "both.db", discord_token=Secret("discord-test-token"),
+                            slack_bot_token=Secret(BOT_TOKEN), slack_signing_secret=Secret(SIGNING_SECRET),
+                            slack_port=port, slack_api_url=slack.url("/api/"))
+        desk = build_newsdesk(settings, embedder=embedder)
+        stop = threading.Event()
+        serving = threading.Thread(target=serve, args=(desk,), kwargs={"stop": stop, "stdout": io.StringIO()})
+        serving.start()
+        try:
+            assert fake.ready.wait(30)
+            fake.dispatch("MESSAGE_CREATE", fake.message(f"<@{BOT_ID}> editorials"))
+            assert "library is empty" in fake.wait_posts(1)[0].body["content"]
+            body = command_body("/editorials", "", slack.url("/response/C1"))
+            for _ in range(100):
+                with contextlib.suppress(OSError):
+                    if signed_post(f"http://127.0.0.1:{port}/slack/events", body)[0] == 200:
+                        break
+                time.sleep(0.05)
+            assert "library is empty" in slack.wait("response_url")[0].text()
+        finally:
+            stop.set()
+            serving.join(30)
+            fake.close()
+            desk.store.close()
+    assert not serving.is_alive()

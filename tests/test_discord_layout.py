@@ -43,3 +43,4 @@ def test_a_huge_summary_spreads_over_embeds_and_messages_within_the_limits(desk:
 
 def test_the_bots_mention_is_taken_out_in_both_spellings() -> None:
     assert without_mention("<@42> summarize <@!42> this <@7>", 42) == "summarize this <@7>"
+    assert without_mention("<@42> <https://www.dawn.com/news/1737>", 42) == "https://www.dawn.com/news/1737"

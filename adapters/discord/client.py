@@ -118,6 +118,9 @@ def build_client(desk: Newsdesk, settings: Settings, *, message_content: bool) -
             replies = await handle(request(line, interaction.user.id, channel, None, utc_now(), files))
         except BadInput as error:
             replies = [Reply(text=str(error), is_error=True, private=True)]
+        except Exception:
+            log.exception("discord /%s failed", line.split(" ", 1)[0].lstrip("/"))
+            replies = [Reply(text=FAILED, is_error=True, private=True)]
         if replies and replies[0].private and not private:
             await interaction.delete_original_response()  # errors are for the asker only
             private = True

@@ -25,8 +25,9 @@ NO_CONTENT = ("newsdesk cannot see that message's text: Discord hides it unless 
 
 
 def without_mention(content: str, bot_id: int) -> str:
-    """The message text with the bot's mention taken out."""
-    return re.sub(r"[ \t]{2,}", " ", re.sub(rf"<@!?{bot_id}>", " ", content)).strip()
+    """The message text with the bot's mention taken out, and <links> (Discord's no-preview form) unwrapped."""
+    text = re.sub(r"<(https?://[^\s>]+)>", r"\1", re.sub(rf"<@!?{bot_id}>", " ", content))
+    return re.sub(r"[ \t]{2,}", " ", text).strip()
 
 
 def conversation(message: discord.Message) -> tuple[str, str | None]:
