@@ -3,6 +3,7 @@ so a missing variable raises instead of sending a model half a prompt."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from string import Template
@@ -10,6 +11,7 @@ from string import Template
 __all__ = ["PROMPTS", "Prompt", "load_prompt"]
 
 PROMPTS = Path(__file__).resolve().parent.parent / "prompts"
+_DELIMITER = re.compile(r"<\s*/?\s*(?:editorial|excerpts|question)\s*>", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -21,8 +23,10 @@ class Prompt:
     template: Template
 
     def render(self, **values: object) -> str:
-        """The prompt with every `$variable` filled; KeyError names a missing one."""
-        return self.template.substitute({key: str(value) for key, value in values.items()})
+        """The prompt with every `$variable` filled; KeyError names a missing one. Values are data: a delimiter
+        tag inside one (`</editorial>`, `<excerpts>`...) is taken out, so no text can close its block early and
+        pose as instructions."""
+        return self.template.substitute({key: _DELIMITER.sub("", str(value)) for key, value in values.items()})
 
 
 def load_prompt(name: str, folder: Path = PROMPTS) -> Prompt:
