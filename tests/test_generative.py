@@ -223,6 +223,10 @@ def test_smollm2_real_weights_say_nothing_the_editorial_does_not(tmp_path: Path,
         for word in re.findall(r"[\w']+", point.text):
             if word[0].isupper() or word[0].isdigit():
                 assert word.lower().removesuffix("'s") in editorial_words, (word, point.text)
+    blurb = desk.summarize(seed, "short")  # what a digest shows: a one-line blurb from the digest prompt
+    assert blurb.guard is not None and 1 <= blurb.tldr.sentence <= len(seed.sentences)
+    for word in re.findall(r"[\w']+", blurb.tldr.text):
+        assert not (word[0].isupper() or word[0].isdigit()) or word.lower().removesuffix("'s") in editorial_words
     answer = desk.ask("Who ended the siege?", seed)
     assert not answer.abstained and answer.citations[0].sentence == 20
     kept = desk.engine.local.converted  # type: ignore[attr-defined]

@@ -92,6 +92,17 @@ def _summary_from(engine: Seq2SeqEngine | ChatEngine, text: str, indexed: Indexe
                    notes=notes, guard=result.to_json())
 
 
+def _blurb_from(engine: ChatEngine, text: str, indexed: Indexed, notes: tuple[str, ...]) -> Summary:
+    """A digest item: the model's guarded one-line blurb as the TL;DR, the extractive points under it."""
+    result = engine.guard.check(text, indexed)
+    extractive = engine.extractive.summarize(indexed, "short")
+    if not result.kept:
+        note = f"Nothing {engine.model} wrote could be traced to the editorial, so this is the extractive summary."
+        return replace(extractive, notes=(*notes, note), guard=result.to_json())
+    return replace(extractive, tldr=result.kept[0], engine=engine.name, model=engine.model, notes=notes,
+                   guard=result.to_json())
+
+
 def _fallback(summary: Summary, reason: str) -> Summary:
     return replace(summary, notes=(*summary.notes, f"{reason} This is the extractive summary."))
 
@@ -159,7 +170,7 @@ class ChatEngine:
         self.writer = _Writer(self.local, settings)
         self.extractive = ExtractiveEngine(embedder)
         self.guard = Guard(embedder)
-        self.prompts = {name: load_prompt(name) for name in ("summary", "answer")}
+        self.prompts = {name: load_prompt(name) for name in ("summary", "answer", "digest")}
         self.version = "chat-v1/" + "/".join(p.version for p in self.prompts.values())
 
     @property
@@ -167,19 +178,31 @@ class ChatEngine:
         return self.local.name
 
     def summarize(self, indexed: Indexed, length: str) -> Summary:
+        """Medium and long: the model writes the points. Short (what digests use): the model writes a one-line
+        blurb from the digest prompt for the TL;DR, and the points are the extractive ones."""
         count = key_point_count(len(indexed.editorial.sentences), length) + 1
         try:
-            tokenizer, model = self.local.get()
-            empty = self._chat(tokenizer, self.prompts["summary"].render(count=count, editorial=""))
-            window = self.writer.window(tokenizer, model, reserve=len(empty["input_ids"][0]) + 16)
-            parts = self.writer.chunks(indexed.editorial.sentences, tokenizer, window)
-            drafts = [self._ask(tokenizer, model, "summary", count=count, editorial=part) for part in parts]
-            text = drafts[0] if len(drafts) == 1 else \
-                self._ask(tokenizer, model, "summary", count=count, editorial="\n".join(drafts))
+            if length == "short":
+                text, parts = self._write(indexed, "digest")
+            else:
+                text, parts = self._write(indexed, "summary", count=count)
         except ModelUnavailable as error:
             return _fallback(self.extractive.summarize(indexed, length), str(error))
-        notes = (f"Written in {len(parts)} parts and combined.",) if len(parts) > 1 else ()
+        notes = (f"Written in {parts} parts and combined.",) if parts > 1 else ()
+        if length == "short":
+            return _blurb_from(self, text, indexed, notes)
         return _summary_from(self, text, indexed, length, notes)
+
+    def _write(self, indexed: Indexed, prompt: str, **values: object) -> tuple[str, int]:
+        """The model's text for the editorial, written chunk by chunk when it is longer than the window."""
+        tokenizer, model = self.local.get()
+        empty = self._chat(tokenizer, self.prompts[prompt].render(editorial="", **values))
+        window = self.writer.window(tokenizer, model, reserve=len(empty["input_ids"][0]) + 16)
+        parts = self.writer.chunks(indexed.editorial.sentences, tokenizer, window)
+        drafts = [self._ask(tokenizer, model, prompt, editorial=part, **values) for part in parts]
+        if len(drafts) == 1:
+            return drafts[0], 1
+        return self._ask(tokenizer, model, prompt, editorial="\n".join(drafts), **values), len(parts)
 
     def key_sentences(self, indexed: Indexed, count: int) -> list[int]:
         return self.extractive.key_sentences(indexed, count)
