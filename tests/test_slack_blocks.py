@@ -7,7 +7,6 @@ from datetime import UTC, datetime
 from adapters.slack.blocks import escape, messages
 from adapters.slack.events import command_request, plain_text
 from bot import Newsdesk
-from bot.mentions import is_question, mention_command
 from bot.messages import Reply
 from bot.render import split_text
 
@@ -30,17 +29,6 @@ def test_slash_commands_become_core_commands() -> None:
     assert command_request({"command": "/newsdesk", "text": "digest status"}, NOW).text == "/digest status"
     assert command_request({"command": "/newsdesk", "text": "frobnicate"}, NOW).text == "help"
     assert command_request({"command": "/newsdesk", "text": ""}, NOW).text == "help"
-
-
-def test_what_a_mention_asks_for() -> None:
-    assert mention_command("Who ended the siege?", in_thread=True, has_files=False) == "/ask Who ended the siege?"
-    assert mention_command("who ended the siege", in_thread=False, has_files=False) == "/ask --all who ended the siege"
-    assert mention_command("https://example.com/op-ed", in_thread=False, has_files=False) == \
-        "/summarize https://example.com/op-ed"
-    assert mention_command("", in_thread=False, has_files=True) == "/summarize"
-    assert mention_command("", in_thread=False, has_files=False) == "help"
-    assert mention_command("editorials", in_thread=False, has_files=False) == "/editorials"
-    assert not is_question("The state must act." * 40 + "?")
 
 
 def test_split_text_never_cuts_a_word_and_loses_nothing() -> None:
