@@ -78,7 +78,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             settings = replace(settings, engine=args.engine or settings.engine, model=args.model or settings.model)
         # A server's admin reads its log; an editor at the console or a shell reads only the answers.
         serving = args.command == "serve" and bool(settings.platforms)
-        _log_to_stderr(settings.log_level or ("INFO" if serving else "WARNING"))
+        _log_to_stderr(settings.log_level or ("INFO" if serving else "WARNING"), settings.secrets)
         desk = build_newsdesk(settings)
         return _run(desk, args)
     except (BadInput, SettingsError) as error:
@@ -93,11 +93,25 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
 
 
-def _log_to_stderr(level: str) -> None:
+def _log_to_stderr(level: str, secrets: list[str]) -> None:
     handler = logging.StreamHandler(sys.stderr)
     handler.setLevel(level)  # on the handler too: some libraries set DEBUG on their own loggers
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.setFormatter(Redacting("%(asctime)s %(levelname)s %(name)s: %(message)s", secrets=secrets))
     logging.basicConfig(level=level, handlers=[handler])
+
+
+class Redacting(logging.Formatter):
+    """A formatter that blanks out the tokens, whatever a library logs (even at DEBUG, even in a traceback)."""
+
+    def __init__(self, fmt: str, *, secrets: list[str]) -> None:
+        super().__init__(fmt)
+        self.secrets = sorted(secrets, key=len, reverse=True)
+
+    def format(self, record: logging.LogRecord) -> str:
+        text = super().format(record)
+        for secret in self.secrets:
+            text = text.replace(secret, "***")
+        return text
 
 
 def _run(desk: Newsdesk, args: argparse.Namespace) -> int:

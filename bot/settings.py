@@ -84,6 +84,12 @@ class Settings:
     workers: int = 2
 
     @property
+    def secrets(self) -> list[str]:
+        """Every token's value, for the log formatter to blank out wherever a library prints one."""
+        tokens = (self.slack_bot_token, self.slack_app_token, self.slack_signing_secret, self.discord_token)
+        return [token.reveal() for token in tokens if token is not None and token.reveal()]
+
+    @property
     def platforms(self) -> list[str]:
         """The chat platforms whose tokens are configured."""
         configured = []

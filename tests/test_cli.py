@@ -154,3 +154,18 @@ def test_the_installed_command_prints_no_traceback(workdir: Path) -> None:
     assert result.returncode == 2
     assert result.stderr.strip() == f"newsdesk: {workdir / 'nothing.pdf'} is neither a file newsdesk can find " \
                                     "nor an http(s) link."
+
+
+def test_the_log_never_shows_a_token_whatever_a_library_logs() -> None:
+    import logging
+
+    from bot.cli import Redacting
+
+    formatter = Redacting("%(levelname)s %(name)s: %(message)s", secrets=["xoxb-1-secret", "discord.token.value"])
+    record = logging.LogRecord("slack_sdk", logging.DEBUG, __file__, 1, "headers: %s", ({"x": "xoxb-1-secret"},), None)
+    try:
+        raise RuntimeError("login failed for discord.token.value")
+    except RuntimeError:
+        record.exc_info = sys.exc_info()
+    text = formatter.format(record)
+    assert "xoxb-1-secret" not in text and "discord.token.value" not in text and "***" in text
