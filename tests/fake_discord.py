@@ -24,6 +24,7 @@ GUILD_ID = 900000000000000003
 CHANNEL_ID = 900000000000000004
 USER_ID = 900000000000000005
 OTHER_BOT_ID = 900000000000000006
+THREAD_ID = 900000000000000007
 MESSAGE_CONTENT = 1 << 19
 NOW = datetime.now(UTC).isoformat()
 
@@ -125,7 +126,12 @@ class FakeDiscord:
                 "members": [{"user": BOT, "roles": [], "joined_at": NOW, "deaf": False, "mute": False, "flags": 0}],
                 "channels": [{"id": str(CHANNEL_ID), "type": 0, "name": "opinion", "position": 0,
                               "permission_overwrites": [], "guild_id": str(GUILD_ID)}],
-                "threads": [], "presences": [], "voice_states": [], "stage_instances": [],
+                "threads": [{"id": str(THREAD_ID), "type": 11, "parent_id": str(CHANNEL_ID), "guild_id": str(GUILD_ID),
+                             "name": "siege", "owner_id": str(USER_ID), "message_count": 0, "member_count": 1,
+                             "rate_limit_per_user": 0, "thread_metadata": {
+                                 "archived": False, "auto_archive_duration": 1440, "archive_timestamp": NOW,
+                                 "locked": False}}],
+                "presences": [], "voice_states": [], "stage_instances": [],
                 "guild_scheduled_events": [], "soundboard_sounds": []}
 
     # --- REST ----------------------------------------------------------------------------------------
@@ -195,9 +201,9 @@ class FakeDiscord:
 
     def message(self, content: str, *, author: dict[str, Any] = EDITOR, mentions: list[dict[str, Any]] | None = None,
                 attachments: list[dict[str, Any]] | None = None, reply_to: dict[str, Any] | None = None,
-                ) -> dict[str, Any]:
+                channel: int = CHANNEL_ID) -> dict[str, Any]:
         data: dict[str, Any] = {
-            "id": str(next(self._ids)), "channel_id": str(CHANNEL_ID), "guild_id": str(GUILD_ID), "author": author,
+            "id": str(next(self._ids)), "channel_id": str(channel), "guild_id": str(GUILD_ID), "author": author,
             "member": {"roles": [], "joined_at": NOW, "deaf": False, "mute": False, "flags": 0}, "content": content,
             "timestamp": NOW, "edited_timestamp": None, "tts": False, "mention_everyone": False,
             "mentions": mentions if mentions is not None else [BOT], "mention_roles": [],

@@ -31,7 +31,19 @@ from bot.ledger import Subscription
 from bot.settings import Secret
 from bot.store import utc_now
 
-from .fake_discord import APP_ID, BOT, BOT_ID, CHANNEL_ID, GUILD_ID, OTHER_BOT_ID, USER_ID, Call, FakeDiscord, user
+from .fake_discord import (
+    APP_ID,
+    BOT,
+    BOT_ID,
+    CHANNEL_ID,
+    GUILD_ID,
+    OTHER_BOT_ID,
+    THREAD_ID,
+    USER_ID,
+    Call,
+    FakeDiscord,
+    user,
+)
 from .fake_slack import BOT_TOKEN, SIGNING_SECRET, FakeSlack, command_body, signed_post
 from .support import SEED
 
@@ -129,6 +141,15 @@ def test_questions_in_the_reply_chain_are_about_that_editorial(rig: Rig) -> None
     rig.say(f"<@{BOT_ID}> How many people died?", reply_to=bots_message, mentions=[BOT])
     unsaid = rig.fake.wait_posts(3)[2]
     assert embed(unsaid)["description"].startswith("**The editorial does not say.**")
+
+
+def test_in_a_thread_every_mention_is_about_the_threads_editorial(rig: Rig) -> None:
+    rig.say(f"<@{BOT_ID}> {SEED.read_text()[:3900]}", channel=THREAD_ID)
+    summary = rig.fake.wait_posts(1)[0]
+    assert summary.path == f"/channels/{THREAD_ID}/messages" and embed(summary)["title"] == "Security stocktaking"
+    rig.say(f"<@{BOT_ID}> Who ended the siege?", channel=THREAD_ID)  # no reply: the thread is the conversation
+    answer = rig.fake.wait_posts(2)[1]
+    assert "Sindh police officers" in embed(answer)["description"]
 
 
 def test_summarize_this_in_reply_to_someone_elses_message(tmp_path: Path, embedder: Embedder,
