@@ -101,7 +101,7 @@ def build_app(desk: Newsdesk, settings: Settings, *, client: WebClient | None = 
     @app.command(re.compile(r"^/"))
     def on_command(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
         request = command_request(body, utc_now())
-        ack(PROGRESS) if request.text.startswith("/summarize") else ack()
+        ack(PROGRESS if request.text.startswith("/summarize") else "")  # the reading is what takes time
         submit(_answer_command, desk, request, respond)
 
     @app.event("app_mention")
