@@ -77,7 +77,8 @@ def serve(desk: Newsdesk, stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdout
     posters, closers = _start_platforms(desk)
     if not posters:
         hints = "; ".join(f"{platform}: set {' and '.join(names)}" for platform, names in PLATFORMS.items())
-        print(f"No chat platform is running, so newsdesk opens the console. To reach Slack or Discord, put their "
+        why = "could start (the log says why)" if desk.settings.platforms else "is configured"
+        print(f"No chat platform {why}, so newsdesk opens the console. To reach Slack or Discord, put their "
               f"tokens in .env ({hints}).", file=stdout)
         posters = {"console": console_poster(stdout)}
     rounds = threading.Thread(target=newsroom_rounds, args=(desk, posters, stop), name="newsroom-rounds",
