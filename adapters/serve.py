@@ -126,12 +126,9 @@ def _start_platforms(desk: Newsdesk) -> tuple[dict[str, Poster], list[Callable[[
 
 def _reason(error: BaseException) -> str:
     """The SDK's one-line reason (Slack's error code, the network error), never a traceback."""
-    response = getattr(error, "response", None)
-    if isinstance(response, dict) or hasattr(response, "get"):
-        code = response.get("error") if response is not None else None
-        if code:
-            return str(code)
-    return str(error).splitlines()[0][:200] if str(error) else type(error).__name__
+    lookup = getattr(getattr(error, "response", None), "get", None)
+    code = lookup("error") if callable(lookup) else None
+    return str(code) if code else (str(error).splitlines() or [type(error).__name__])[0][:200]
 
 
 def open_console(desk: Newsdesk, *, stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdout,

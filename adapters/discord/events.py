@@ -15,7 +15,7 @@ from bot.errors import BadInput
 from bot.mentions import mention_command
 from bot.messages import Attachment, Request
 
-__all__ = ["PLATFORM", "conversation", "mention_line", "read_attachment", "referenced", "without_mention"]
+__all__ = ["PLATFORM", "conversation", "mention_line", "read_attachment", "referenced", "request", "without_mention"]
 
 PLATFORM = "discord"
 _ASK_FOR_SUMMARY = re.compile(r"^(?:/?summari[sz]e|tl;?dr|sum)?\s*(?:this|that|it)?\s*(?:please)?[.!?]*$",
@@ -69,5 +69,6 @@ async def read_attachment(attachment: discord.Attachment, max_bytes: int) -> Att
 
 def request(line: str, user: int, channel: str, thread: str | None, now: datetime,
             attachments: tuple[Attachment, ...] = ()) -> Request:
+    """A Discord message or slash command as the core's `Request`."""
     return Request(text=line, user=str(user), channel=channel, platform=PLATFORM, received_at=now, thread=thread,
                    attachments=attachments)

@@ -28,6 +28,7 @@ from adapters.slack.events import (
     download,
     message_request,
     plain_text,
+    thread_of,
 )
 from bot.digest import Poster
 from bot.errors import BadInput, SettingsError
@@ -168,7 +169,7 @@ def _answer_command(desk: Newsdesk, request: Request, respond: Respond) -> None:
 def _answer_message(desk: Newsdesk, client: WebClient, message: Mapping[str, Any], channel: str, user: str,
                     line: str, limits: dict[str, Any]) -> None:
     """Answer in the message's thread: a progress note first when there is reading to do, then the replies."""
-    thread = str(message.get("thread_ts") or message.get("ts") or "") or None
+    thread = thread_of(message)
     progress = None
     if line.startswith("/summarize"):
         progress = client.chat_postMessage(channel=channel, thread_ts=thread, text=PROGRESS)["ts"]

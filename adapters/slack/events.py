@@ -19,7 +19,7 @@ from bot.commands import COMMANDS
 from bot.errors import BadInput
 from bot.messages import Attachment, Request
 
-__all__ = ["PLATFORM", "command_request", "download", "message_request", "plain_text"]
+__all__ = ["PLATFORM", "command_request", "download", "message_request", "plain_text", "thread_of"]
 
 PLATFORM = "slack"
 _LINK = re.compile(r"<((?:https?|mailto):[^|>]+)(?:\|[^>]*)?>")
@@ -52,12 +52,16 @@ def command_request(body: Mapping[str, Any], now: datetime) -> Request:
                    platform=PLATFORM, received_at=now)
 
 
+def thread_of(message: Mapping[str, Any]) -> str | None:
+    """The thread a message's answer goes in: the thread it is in, or a new one under it."""
+    return str(message.get("thread_ts") or message.get("ts") or "") or None
+
+
 def message_request(message: Mapping[str, Any], *, channel: str, user: str, line: str, now: datetime,
                     attachments: tuple[Attachment, ...] = ()) -> Request:
     """A request answered in the thread of `message` (a mention, a thread reply, a shortcut's target)."""
-    thread = str(message.get("thread_ts") or message.get("ts") or "") or None
-    return Request(text=line, user=user, channel=channel, platform=PLATFORM, received_at=now, thread=thread,
-                   attachments=attachments)
+    return Request(text=line, user=user, channel=channel, platform=PLATFORM, received_at=now,
+                   thread=thread_of(message), attachments=attachments)
 
 
 def download(client: WebClient, file: Mapping[str, Any], *, max_bytes: int, timeout: float) -> Attachment:

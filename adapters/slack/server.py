@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from socketserver import ThreadingMixIn
 from typing import Any
@@ -31,7 +32,7 @@ class SlackRunning:
 
     poster: Poster
     mode: str
-    close: Any
+    close: Callable[[], None]
 
 
 class _Server(ThreadingMixIn, WSGIServer):

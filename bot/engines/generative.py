@@ -76,7 +76,7 @@ class _Writer:
         return str(tokenizer.decode(output[0], skip_special_tokens=True)).strip()
 
 
-def _summary_from(engine: Seq2SeqEngine | ChatEngine, text: str, indexed: Indexed, length: str,
+def _summary_from(engine: _Generative, text: str, indexed: Indexed, length: str,
                   notes: tuple[str, ...]) -> Summary:
     """Guard the model's text; fall back to the extractive summary when too little of it is supported."""
     result = engine.guard.check(text, indexed)
@@ -107,7 +107,28 @@ def _fallback(summary: Summary, reason: str) -> Summary:
     return replace(summary, notes=(*summary.notes, f"{reason} This is the extractive summary."))
 
 
-class Seq2SeqEngine:
+class _Generative:
+    """What both generative engines are made of: a local model, its writer, the extractive engine they fall back
+    on (and quote answers with), and the guard."""
+
+    name: str
+
+    def __init__(self, settings: Settings, embedder: Embedder, kind: str) -> None:
+        self.local = LocalModel(settings.model, kind, device=settings.device, dtype=settings.dtype,
+                                cache=settings.model_cache)
+        self.writer = _Writer(self.local, settings)
+        self.extractive = ExtractiveEngine(embedder)
+        self.guard = Guard(embedder)
+
+    @property
+    def model(self) -> str:
+        return self.local.name
+
+    def key_sentences(self, indexed: Indexed, count: int) -> list[int]:
+        return self.extractive.key_sentences(indexed, count)
+
+
+class Seq2SeqEngine(_Generative):
     """Any AutoModelForSeq2SeqLM (BART, PEGASUS, T5) by hub id or folder: abstractive, then guarded.
 
     Example:
@@ -118,15 +139,7 @@ class Seq2SeqEngine:
     version = "seq2seq-v1"
 
     def __init__(self, settings: Settings, embedder: Embedder) -> None:
-        self.local = LocalModel(settings.model, "seq2seq", device=settings.device, dtype=settings.dtype,
-                                cache=settings.model_cache)
-        self.writer = _Writer(self.local, settings)
-        self.extractive = ExtractiveEngine(embedder)
-        self.guard = Guard(embedder)
-
-    @property
-    def model(self) -> str:
-        return self.local.name
+        super().__init__(settings, embedder, "seq2seq")
 
     def summarize(self, indexed: Indexed, length: str) -> Summary:
         try:
@@ -147,15 +160,12 @@ class Seq2SeqEngine:
         inputs = tokenizer(text, return_tensors="pt", truncation=True, max_length=window)
         return self.writer.generate(tokenizer, model, inputs)
 
-    def key_sentences(self, indexed: Indexed, count: int) -> list[int]:
-        return self.extractive.key_sentences(indexed, count)
-
     def answer(self, question: str, library: Sequence[Indexed], abstain_below: float, across: bool) -> Answer:
         """Summarisation models do not answer questions: answers quote the editorial, as the extractive engine does."""
         return self.extractive.answer(question, library, abstain_below, across)
 
 
-class ChatEngine:
+class ChatEngine(_Generative):
     """Any AutoModelForCausalLM with a chat template, by hub id, folder or .gguf file; prompts from `prompts/`.
 
     Example:
@@ -165,17 +175,9 @@ class ChatEngine:
     name = "chat"
 
     def __init__(self, settings: Settings, embedder: Embedder) -> None:
-        self.local = LocalModel(settings.model, "causal", device=settings.device, dtype=settings.dtype,
-                                cache=settings.model_cache)
-        self.writer = _Writer(self.local, settings)
-        self.extractive = ExtractiveEngine(embedder)
-        self.guard = Guard(embedder)
+        super().__init__(settings, embedder, "causal")
         self.prompts = {name: load_prompt(name) for name in ("summary", "answer", "digest")}
         self.version = "chat-v1/" + "/".join(p.version for p in self.prompts.values())
-
-    @property
-    def model(self) -> str:
-        return self.local.name
 
     def summarize(self, indexed: Indexed, length: str) -> Summary:
         """Medium and long: the model writes the points. Short (what digests use): the model writes a one-line
@@ -203,9 +205,6 @@ class ChatEngine:
         if len(drafts) == 1:
             return drafts[0], 1
         return self._ask(tokenizer, model, prompt, editorial="\n".join(drafts), **values), len(parts)
-
-    def key_sentences(self, indexed: Indexed, count: int) -> list[int]:
-        return self.extractive.key_sentences(indexed, count)
 
     def answer(self, question: str, library: Sequence[Indexed], abstain_below: float, across: bool) -> Answer:
         """The extractive answer picks the sentences; the model phrases them; the guard keeps what they support."""
