@@ -25,6 +25,7 @@ CHANNEL_ID = 900000000000000004
 USER_ID = 900000000000000005
 OTHER_BOT_ID = 900000000000000006
 THREAD_ID = 900000000000000007
+DM_CHANNEL_ID = 900000000000000008
 MESSAGE_CONTENT = 1 << 19
 NOW = datetime.now(UTC).isoformat()
 
@@ -208,6 +209,8 @@ class FakeDiscord:
             "timestamp": NOW, "edited_timestamp": None, "tts": False, "mention_everyone": False,
             "mentions": mentions if mentions is not None else [BOT], "mention_roles": [],
             "attachments": attachments or [], "embeds": [], "pinned": False, "type": 19 if reply_to else 0}
+        if channel == DM_CHANNEL_ID:  # a direct message: no guild, no member
+            del data["guild_id"], data["member"]
         if reply_to is not None:
             data["message_reference"] = {"message_id": reply_to["id"], "channel_id": str(CHANNEL_ID),
                                          "guild_id": str(GUILD_ID)}

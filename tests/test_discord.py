@@ -36,6 +36,7 @@ from .fake_discord import (
     BOT,
     BOT_ID,
     CHANNEL_ID,
+    DM_CHANNEL_ID,
     GUILD_ID,
     OTHER_BOT_ID,
     THREAD_ID,
@@ -150,6 +151,23 @@ def test_in_a_thread_every_mention_is_about_the_threads_editorial(rig: Rig) -> N
     rig.say(f"<@{BOT_ID}> Who ended the siege?", channel=THREAD_ID)  # no reply: the thread is the conversation
     answer = rig.fake.wait_posts(2)[1]
     assert "Sindh police officers" in embed(answer)["description"]
+
+
+def test_a_direct_message_is_one_conversation_and_needs_no_mention(rig: Rig) -> None:
+    rig.say(SEED.read_text()[:3900], channel=DM_CHANNEL_ID, mentions=[])
+    summary = rig.fake.wait_posts(1)[0]
+    assert summary.path == f"/channels/{DM_CHANNEL_ID}/messages"
+    assert embed(summary)["title"] == "Security stocktaking"
+    rig.say("Who ended the siege?", channel=DM_CHANNEL_ID, mentions=[])  # no mention, no reply: the DM is the thread
+    answer = rig.fake.wait_posts(2)[1]
+    assert answer.path == f"/channels/{DM_CHANNEL_ID}/messages"
+    assert "Sindh police officers" in embed(answer)["description"] and "`[20]`" in embed(answer)["description"]
+    rig.say("How many people died?", channel=DM_CHANNEL_ID, mentions=[])
+    unsaid = rig.fake.wait_posts(3)[2]
+    assert embed(unsaid)["description"].startswith("**The editorial does not say.**")  # this one, not the library
+    rig.say("Who ended the siege?", mentions=[])  # the same words in a guild channel without a mention: ignored
+    time.sleep(1.0)
+    assert len(rig.fake.posts()) == 3
 
 
 def test_summarize_this_in_reply_to_someone_elses_message(tmp_path: Path, embedder: Embedder,

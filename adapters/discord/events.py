@@ -31,9 +31,9 @@ def without_mention(content: str, bot_id: int) -> str:
 
 
 def conversation(message: discord.Message) -> tuple[str, str | None]:
-    """(channel, thread) for the core: a Discord thread is one conversation; elsewhere, a reply belongs to the
-    message it replies to, and a fresh message starts its own."""
-    if isinstance(message.channel, discord.Thread):
+    """(channel, thread) for the core: a Discord thread or a direct-message channel is one conversation;
+    elsewhere, a reply belongs to the message it replies to, and a fresh message starts its own."""
+    if isinstance(message.channel, discord.Thread | discord.DMChannel):
         return str(message.channel.id), None
     if message.reference is not None and message.reference.message_id is not None:
         return str(message.channel.id), str(message.reference.message_id)
@@ -55,7 +55,7 @@ def mention_line(text: str, message: discord.Message, bot_id: int) -> tuple[str,
         if not own and not target.attachments:
             raise BadInput(NO_CONTENT)
         return f"/summarize {own}".strip(), target
-    in_thread = message.reference is not None or isinstance(message.channel, discord.Thread)
+    in_thread = message.reference is not None or isinstance(message.channel, discord.Thread | discord.DMChannel)
     return mention_command(text, in_thread=in_thread, has_files=bool(message.attachments)), message
 
 
