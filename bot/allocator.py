@@ -4,10 +4,11 @@ glibc serves each allocation over its mmap threshold with a fresh `mmap` and ret
 freed. A transformer's activations are several MB each (700 tokens x 4,096 floats is 11 MB), so every layer
 touches new pages and the kernel zero-fills them: measured on 2 cores, a quantised distilbart layer's
 feed-forward took 32 ms where its two matrix products and GELU take 11 ms. Raising the threshold to glibc's
-maximum (32 MB) serves those blocks from the heap and reuses them. Ten fresh processes each way, the
-distilbart-shaped int8 encoder (700 tokens) took 0.57 s instead of 0.70 s (medians) and 60 greedy tokens 1.48 s
-instead of 1.57 s, at the same peak memory (`python bench/generative.py [--default-allocator]`). The MiniLM
-embedder's batches are small; it is not measurably faster or slower with it.
+maximum (32 MB) serves those blocks from the heap and reuses them. In fresh processes, alternating, the
+distilbart-shaped int8 encoder (700 tokens) took 0.57 s instead of 0.70 s (medians of 10) and encoder plus 60
+greedy tokens 1.49 s instead of 1.57 s (medians of 12), at the same peak memory
+(`python bench/generative.py [--default-allocator]`). The MiniLM embedder's batches are small; it is not
+measurably faster or slower with it.
 """
 
 from __future__ import annotations
