@@ -95,7 +95,7 @@ class LocalModel:
 
     def _quantized(self, model: Any) -> Any:
         """int8 dynamic quantisation of the linear layers: the cheap CPU win (a distilbart-shaped model writes
-        60 tokens in ~1.3 s instead of ~4.6 s on 2 cores). CUDA has no such kernels: there it stays as loaded."""
+        60 tokens in ~1.5 s instead of ~4.6 s on 2 cores). CUDA has no such kernels: there it stays as loaded."""
         import torch
 
         if self.torch_device != "cpu":
