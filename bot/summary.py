@@ -37,6 +37,16 @@ class Summary:
     notes: tuple[str, ...] = field(default=())
     guard: dict[str, Any] | None = None  # what the faithfulness guard kept and dropped, for generative engines
 
+    @property
+    def points(self) -> tuple[Point, ...]:
+        """Every point shown: the TL;DR, the key points, the calls to action."""
+        return (self.tldr, *self.key_points, *self.calls_to_action)
+
+    @property
+    def cited(self) -> list[int]:
+        """The numbers of the sentences the summary cites, in order, each once."""
+        return sorted({point.sentence for point in self.points})
+
     def to_json(self) -> dict[str, Any]:
         """The summary in the JSON contract: other tools read these field names."""
         return {

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
 import discord
@@ -73,6 +73,19 @@ def build_client(desk: Newsdesk, settings: Settings, *, message_content: bool) -
         replies = await jobs.run(desk.handle, made)
         return replies if replies is not None else [Reply(text=BUSY, is_error=True, private=True)]
 
+    async def answered(work: Awaitable[list[Reply]], what: str) -> list[Reply]:
+        """The replies, or the one private sentence a user gets when their input or newsdesk failed."""
+        try:
+            return await work
+        except BadInput as error:
+            return [Reply(text=str(error), is_error=True, private=True)]
+        except Exception:
+            log.exception("discord %s failed", what)
+            return [Reply(text=FAILED, is_error=True, private=True)]
+
+    async def files_of(attachment: discord.Attachment | None) -> tuple[Attachment, ...]:
+        return (await read_attachment(attachment, settings.max_bytes),) if attachment else ()
+
     def remember(channel: str, sent: discord.Message | None, reply: Reply) -> None:
         """Replies to the bot's message are follow-ups about the same editorial."""
         editorial = reply.summary.editorial if reply.summary else reply.answer.editorial if reply.answer else None
@@ -87,17 +100,14 @@ def build_client(desk: Newsdesk, settings: Settings, *, message_content: bool) -
         if not isinstance(message.channel, discord.DMChannel) and all(m.id != me.id for m in message.mentions):
             return
         channel, thread = conversation(message)
-        try:
+
+        async def work() -> list[Reply]:
             async with message.channel.typing():
                 line, target = mention_line(without_mention(message.content, me.id), message, me.id)
-                files = (await read_attachment(target.attachments[0], settings.max_bytes),) \
-                    if target.attachments else ()
-                replies = await handle(request(line, message.author.id, channel, thread, utc_now(), files))
-        except BadInput as error:
-            replies = [Reply(text=str(error), is_error=True, private=True)]
-        except Exception:
-            log.exception("discord message %s failed", message.id)
-            replies = [Reply(text=FAILED, is_error=True, private=True)]
+                files = await files_of(target.attachments[0] if target.attachments else None)
+                return await handle(request(line, message.author.id, channel, thread, utc_now(), files))
+
+        replies = await answered(work(), f"message {message.id}")
         first = True
         for reply in replies:
             for out in outgoing(reply):
@@ -113,14 +123,11 @@ def build_client(desk: Newsdesk, settings: Settings, *, message_content: bool) -
                           private: bool = False) -> None:
         await interaction.response.defer(thinking=True, ephemeral=private)
         channel = str(interaction.channel_id)
-        try:
-            files: tuple[Attachment, ...] = (await read_attachment(file, settings.max_bytes),) if file else ()
-            replies = await handle(request(line, interaction.user.id, channel, None, utc_now(), files))
-        except BadInput as error:
-            replies = [Reply(text=str(error), is_error=True, private=True)]
-        except Exception:
-            log.exception("discord /%s failed", line.split(" ", 1)[0].lstrip("/"))
-            replies = [Reply(text=FAILED, is_error=True, private=True)]
+
+        async def work() -> list[Reply]:
+            return await handle(request(line, interaction.user.id, channel, None, utc_now(), await files_of(file)))
+
+        replies = await answered(work(), line.split(" ", 1)[0])
         if replies and replies[0].private and not private:
             await interaction.delete_original_response()  # errors are for the asker only
             private = True

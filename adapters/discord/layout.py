@@ -52,8 +52,7 @@ def _summary_embeds(summary: Summary) -> list[discord.Embed]:
     lines += [f"*Note: {note}*" for note in summary.notes]
     if editorial.corrects:
         lines.insert(0, "*Updated: a corrected version of an editorial in an earlier digest.*")
-    points = [summary.tldr, *summary.key_points, *summary.calls_to_action]
-    cited = ", ".join(str(n) for n in sorted({p.sentence for p in points}))
+    cited = ", ".join(str(n) for n in summary.cited)
     footer = f"{summary.engine} engine · {summary.model} · {dateline(editorial)}"
     url = editorial.source if editorial.source.startswith(("http://", "https://")) else None
     embeds = _embeds(editorial.title, "\n".join(lines), footer, url)

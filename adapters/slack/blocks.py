@@ -53,9 +53,9 @@ def messages(reply: Reply) -> list[Message]:
     return _pack(blocks)
 
 
-def quote_value(editorial_id: str, points: list[Point]) -> str:
+def quote_value(summary: Summary) -> str:
     """What the "Quote the sentences" button carries: the editorial's id and the sentence numbers."""
-    return f"{editorial_id}:{','.join(str(n) for n in sorted({p.sentence for p in points}))}"
+    return f"{summary.editorial.id}:{','.join(str(n) for n in summary.cited)}"
 
 
 def _summary_blocks(summary: Summary) -> list[Block]:
@@ -75,10 +75,9 @@ def _summary_blocks(summary: Summary) -> list[Block]:
         blocks += _sections("*What it calls for*\n" + _bullets(summary.calls_to_action))
     for note in summary.notes:
         blocks += _sections(f"_Note: {escape(note)}_")
-    points = [summary.tldr, *summary.key_points, *summary.calls_to_action]
     blocks.append({"type": "actions", "elements": [{
         "type": "button", "action_id": QUOTE_ACTION, "text": {"type": "plain_text", "text": "Quote the sentences"},
-        "value": quote_value(editorial.id, points)}]})
+        "value": quote_value(summary)}]})
     source = f" · <{editorial.source}|source>" if editorial.source.startswith(("http://", "https://")) else ""
     blocks.append(_context(f"{escape(summary.engine)} engine · {escape(summary.model)} · "
                            f"[n] is the editorial's sentence number{source}"))

@@ -62,8 +62,7 @@ def evaluate_arguments(desk: Newsdesk, rows: Iterable[dict[str, Any]], *, senten
         labels = _labelled(article, list(row.get("adus") or []))
         indexed = Indexed(editorial, desk.embedder.encode(editorial.sentences))
         summary = desk.engine.summarize(indexed, "medium")
-        points = [summary.tldr, *summary.key_points, *summary.calls_to_action]
-        verbatim.append(all(editorial.sentence(p.sentence) == p.text and p.text in article for p in points))
+        verbatim.append(all(editorial.sentence(p.sentence) == p.text and p.text in article for p in summary.points))
         count = budget_for(len(editorial.sentences), sentences, None)
         picks = {"newsdesk": desk.engine.key_sentences(indexed, count)}
         for name in systems[1:]:
