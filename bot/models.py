@@ -14,6 +14,7 @@ from typing import Any
 
 from bot.allocator import keep_large_blocks
 from bot.errors import SettingsError
+from bot.onnx_decoder import DecoderDeclined, OnnxDecoder
 
 __all__ = ["LocalModel", "ModelUnavailable"]
 
@@ -25,14 +26,17 @@ class ModelUnavailable(RuntimeError):
 
 
 class LocalModel:
-    """A tokenizer and a model of one kind ("seq2seq" or "causal"), loaded on first use.
+    """A tokenizer and a model of one kind ("seq2seq" or "causal"), loaded on first use. A seq2seq model that
+    will decode greedily on the CPU also gets `decoder`, its decoder step in ONNX Runtime (None where that
+    cannot be had: then generate() writes).
 
     Example:
         model = LocalModel("sshleifer/distilbart-cnn-12-6", "seq2seq", device="auto", dtype="auto", cache=folder)
         tokenizer, network = model.get()
     """
 
-    def __init__(self, name: str | None, kind: str, *, device: str, dtype: str, cache: Path) -> None:
+    def __init__(self, name: str | None, kind: str, *, device: str, dtype: str, cache: Path,
+                 greedy: bool = False) -> None:
         if not name:
             raise SettingsError("This engine needs a model: set NEWSDESK_MODEL to a hub id, a folder or a .gguf file.")
         self.name = name
@@ -40,6 +44,8 @@ class LocalModel:
         self.device = device
         self.dtype = dtype
         self.cache = cache
+        self.greedy = greedy
+        self.decoder: OnnxDecoder | None = None
         self._lock = threading.Lock()
         self._loaded: tuple[Any, Any] | None = None
         self._failure: str | None = None
@@ -88,10 +94,23 @@ class LocalModel:
         if "gguf_file" in options:
             self._keep_converted(tokenizer, model)
         model.to(self.torch_device).eval()
+        if self.greedy and self.kind == "seq2seq" and self.torch_device == "cpu":
+            self.decoder = self._decoder(model)
         if self.dtype == "int8":
             model = self._quantized(model)
         log.info("loaded %s model %s on %s", self.kind, self.name, self.torch_device)
         return tokenizer, model
+
+    def _decoder(self, model: Any) -> OnnxDecoder | None:
+        """The decoder step in ONNX Runtime, exported before PyTorch quantises the model (from its float32 weights)."""
+        try:
+            return OnnxDecoder.build(model, self.cache / "onnx", int8=self.dtype == "int8")
+        except DecoderDeclined as why:
+            log.info("%s decodes with generate(): %s", self.name, why)
+        except Exception as error:  # the exporter fails in many ways on models it was not written for
+            log.warning("the decoder of %s could not be exported (%s: %s); it decodes with generate()", self.name,
+                        type(error).__name__, error)
+        return None
 
     def _quantized(self, model: Any) -> Any:
         """int8 dynamic quantisation of the linear layers: the cheap CPU win (a distilbart-shaped model writes

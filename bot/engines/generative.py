@@ -64,9 +64,12 @@ class _Writer:
         used = 0 if model.config.is_encoder_decoder else feed["input_ids"].shape[1]
         new_tokens = max(1, min(self.settings.max_new_tokens, int(positions) - used - 2))
         try:
-            with torch.inference_mode():
-                output = model.generate(**feed, max_new_tokens=new_tokens, num_beams=beams,
-                                        do_sample=False, early_stopping=beams > 1)
+            if beams == 1 and self.local.decoder is not None:
+                output = self.local.decoder.write(model, feed["input_ids"], feed["attention_mask"], new_tokens)
+            else:
+                with torch.inference_mode():
+                    output = model.generate(**feed, max_new_tokens=new_tokens, num_beams=beams,
+                                            do_sample=False, early_stopping=beams > 1)
         except Exception as error:  # a model failing mid-generation falls back; it never crashes the bot
             log.warning("model %s failed while writing: %s", self.local.name, error)
             raise ModelUnavailable(f"The model {self.local.name} failed while writing ({type(error).__name__}).") \
@@ -115,7 +118,7 @@ class _Generative:
 
     def __init__(self, settings: Settings, embedder: Embedder, kind: str) -> None:
         self.local = LocalModel(settings.model, kind, device=settings.device, dtype=settings.dtype,
-                                cache=settings.model_cache)
+                                cache=settings.model_cache, greedy=settings.beams == 1)
         self.writer = _Writer(self.local, settings)
         self.extractive = ExtractiveEngine(embedder)
         self.guard = Guard(embedder)
