@@ -38,8 +38,10 @@ def to_request(line: str, user: str, now: datetime, max_bytes: int) -> Request |
 
 
 def run_console(handle: Handler, *, max_bytes: int, stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdout,
-                greeting: str | None = None, user: str | None = None) -> None:
-    """Read commands until EOF or `quit`, printing each reply; nothing a user types stops the loop.
+                greeting: str | None = None, user: str | None = None,
+                clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
+    """Read commands until EOF or `quit`, printing each reply; nothing a user types stops the loop. Each line is
+    stamped by `clock` (the desk's, so a digest window and the editorials in it read the same time).
 
     Example:
         run_console(desk.handle, max_bytes=settings.max_bytes, greeting="Seed editorial loaded.")
@@ -58,7 +60,7 @@ def run_console(handle: Handler, *, max_bytes: int, stdin: TextIO = sys.stdin, s
             continue
         if line.strip().lower() in _QUIT:
             break
-        request = to_request(line, user, datetime.now(UTC), max_bytes)
+        request = to_request(line, user, clock(), max_bytes)
         replies = [request] if isinstance(request, Reply) else handle(request)
         for reply in replies:
             print(reply.text, file=stdout)

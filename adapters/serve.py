@@ -142,7 +142,7 @@ def open_console(desk: Newsdesk, *, stdin: TextIO = sys.stdin, stdout: TextIO = 
         greeting = (f"Loaded the seed editorial “{loaded[0].title}” (id {loaded[0].id}): try /summarize or "
                     f"/ask Who ended the siege?\n{greeting}")
     run_console(desk.handle, max_bytes=desk.settings.max_bytes, stdin=stdin, stdout=stdout,
-                greeting=greeting, user=user)
+                greeting=greeting, user=user, clock=desk.store.clock)
 
 
 def _load_seeds(desk: Newsdesk, seeds: Path) -> list[Editorial]:

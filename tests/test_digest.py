@@ -294,10 +294,12 @@ def test_a_corrected_editorial_is_flagged_as_updated(newsroom: Newsdesk, clock: 
 
 def test_digest_commands_through_the_console(newsroom: Newsdesk, clock: Clock) -> None:
     add_text(newsroom, FERRY)
+    clock.now += timedelta(minutes=5)  # the editor types after the editorial came in, on the desk's clock
     out = io.StringIO()
     lines = ["/digest status", "/digest subscribe 7:30 Asia/Karachi", "/digest subscribe 25:00 Asia/Karachi",
              "/digest subscribe 07:30 Mars/Olympus", "/digest now", "/digest status", "/digest unsubscribe"]
-    run_console(newsroom.handle, max_bytes=10_000, stdin=io.StringIO("\n".join(lines)), stdout=out, user="ed")
+    run_console(newsroom.handle, max_bytes=10_000, stdin=io.StringIO("\n".join(lines)), stdout=out, user="ed",
+                clock=clock)
     text = out.getvalue()
     assert "This channel has no digest" in text
     assert "Subscribed: the day's editorials here every day at 07:30 Asia/Karachi" in text
