@@ -9,11 +9,12 @@ from __future__ import annotations
 import getpass
 import sys
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import TextIO
 
 from bot.messages import Attachment, Reply, Request
+from bot.store import utc_now
 
 __all__ = ["run_console", "to_request"]
 
@@ -39,7 +40,7 @@ def to_request(line: str, user: str, now: datetime, max_bytes: int) -> Request |
 
 def run_console(handle: Handler, *, max_bytes: int, stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdout,
                 greeting: str | None = None, user: str | None = None,
-                clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
+                clock: Callable[[], datetime] = utc_now) -> None:
     """Read commands until EOF or `quit`, printing each reply; nothing a user types stops the loop. Each line is
     stamped by `clock` (the desk's, so a digest window and the editorials in it read the same time).
 

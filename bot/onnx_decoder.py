@@ -117,10 +117,7 @@ class OnnxDecoder:
         out = _first_step(model, input_ids, attention_mask)
         logits = out.logits[0, -1].float().numpy()
         keep = {"encoded": out.encoder_last_hidden_state.numpy(), "mask": attention_mask.numpy()}
-        layers = out.cache.self_attention_cache.layers, out.cache.cross_attention_cache.layers
-        for kind, group in zip(("self", "cross"), layers, strict=True):
-            for i, layer in enumerate(group):
-                keep[f"{kind}_k{i}"], keep[f"{kind}_v{i}"] = layer.keys.numpy(), layer.values.numpy()
+        keep |= {name: tensor.numpy() for name, tensor in _cached(out)}
         keep = {name: value for name, value in keep.items() if name in self.inputs}
         while True:
             written.append(rules.next_token(written, logits))
@@ -137,6 +134,14 @@ def _start_token(model: Any) -> int:
     return int(rules.decoder_start_token_id if rules.decoder_start_token_id is not None else rules.bos_token_id)
 
 
+def _cached(out: Any) -> list[tuple[str, torch.Tensor]]:
+    """A step's cached keys and values, named and in the order the exported graph takes them: each layer's
+    self-attention keys and values, then each layer's cross-attention keys and values."""
+    groups = {"self": out.cache.self_attention_cache.layers, "cross": out.cache.cross_attention_cache.layers}
+    return [(f"{kind}_{part}{i}", tensor) for kind, layers in groups.items() for i, layer in enumerate(layers)
+            for part, tensor in (("k", layer.keys), ("v", layer.values))]
+
+
 def _first_step(model: Any, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> Any:
     with torch.no_grad():
         return model(input_ids=input_ids, attention_mask=attention_mask,
@@ -151,7 +156,7 @@ class _Rules:
     fight over the cores: a whole write took 1.2-1.6 s with them, 1.1-1.2 s with these."""
 
     def __init__(self, config: Any, max_length: int) -> None:
-        self.stops = sorted(_token_set(config.eos_token_id))
+        self.stops = sorted(set(_token_list(config.eos_token_id)))
         self.min_length = max(config.min_length or 0, 1 + (config.min_new_tokens or 0)) if self.stops else 0
         self.penalty = config.repetition_penalty if config.repetition_penalty not in (None, 1.0) else None
         self.ngram = config.no_repeat_ngram_size or 0
@@ -180,12 +185,8 @@ class _Rules:
         return int(scores.argmax())
 
 
-def _token_set(value: int | list[int] | None) -> set[int]:
-    return set(_token_list(value)) if value is not None else set()
-
-
-def _token_list(value: int | list[int]) -> list[int]:
-    return [value] if isinstance(value, int) else list(value)
+def _token_list(value: int | list[int] | None) -> list[int]:
+    return [] if value is None else [value] if isinstance(value, int) else list(value)
 
 
 def _fingerprint(model: Any, int8: bool) -> str:
@@ -211,10 +212,7 @@ def _export(model: Any, path: Path, int8: bool) -> None:
     ids = torch.ones(1, 4, dtype=torch.long)
     out = _first_step(model, ids, torch.ones_like(ids))
     layers = len(out.cache.self_attention_cache.layers)
-    past = [layer_tensor for group in (out.cache.self_attention_cache.layers, out.cache.cross_attention_cache.layers)
-            for layer in group for layer_tensor in (layer.keys, layer.values)]
-    kinds = [(kind, i) for kind in ("self", "cross") for i in range(layers)]
-    names = [f"{kind}_{part}{i}" for kind, i in kinds for part in ("k", "v")]
+    names, past = zip(*_cached(out), strict=True)
     grown = [f"grown_{part}{i}" for i in range(layers) for part in ("k", "v")]
     axes: dict[str, dict[int, str]] = {"token": {0: "batch"}, "encoded": {0: "batch", 1: "source"},
                                        "mask": {0: "batch", 1: "source"}, "logits": {0: "batch"}}

@@ -21,7 +21,6 @@ from bot.errors import BadInput
 from bot.messages import Attachment, Reply, Request, conversation_key
 from bot.newsdesk import Newsdesk
 from bot.settings import Settings
-from bot.store import utc_now
 
 __all__ = ["BUSY", "Jobs", "build_client"]
 
@@ -105,7 +104,7 @@ def build_client(desk: Newsdesk, settings: Settings, *, message_content: bool) -
             async with message.channel.typing():
                 line, target = mention_line(without_mention(message.content, me.id), message, me.id)
                 files = await files_of(target.attachments[0] if target.attachments else None)
-                return await handle(request(line, message.author.id, channel, thread, utc_now(), files))
+                return await handle(request(line, message.author.id, channel, thread, desk.store.clock(), files))
 
         replies = await answered(work(), f"message {message.id}")
         first = True
@@ -125,7 +124,8 @@ def build_client(desk: Newsdesk, settings: Settings, *, message_content: bool) -
         channel = str(interaction.channel_id)
 
         async def work() -> list[Reply]:
-            return await handle(request(line, interaction.user.id, channel, None, utc_now(), await files_of(file)))
+            files = await files_of(file)
+            return await handle(request(line, interaction.user.id, channel, None, desk.store.clock(), files))
 
         replies = await answered(work(), line.split(" ", 1)[0])
         if replies and replies[0].private and not private:

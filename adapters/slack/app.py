@@ -37,7 +37,6 @@ from bot.mentions import is_question, mention_command
 from bot.messages import Attachment, Reply, Request, conversation_key
 from bot.newsdesk import Newsdesk
 from bot.settings import Settings
-from bot.store import utc_now
 
 __all__ = ["PROGRESS", "SHORTCUT", "build_app", "slack_poster"]
 
@@ -101,7 +100,7 @@ def build_app(desk: Newsdesk, settings: Settings, *, client: WebClient | None = 
 
     @app.command(re.compile(r"^/"))
     def on_command(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
-        request = command_request(body, utc_now())
+        request = command_request(body, desk.store.clock())
         ack(PROGRESS if request.text.startswith("/summarize") else "")  # the reading is what takes time
         submit(_answer_command, desk, request, respond)
 
@@ -175,7 +174,8 @@ def _answer_message(desk: Newsdesk, client: WebClient, message: Mapping[str, Any
         progress = client.chat_postMessage(channel=channel, thread_ts=thread, text=PROGRESS)["ts"]
     try:
         files: tuple[Attachment, ...] = tuple(download(client, f, **limits) for f in message.get("files", ())[:1])
-        request = message_request(message, channel=channel, user=user, line=line, now=utc_now(), attachments=files)
+        request = message_request(message, channel=channel, user=user, line=line, now=desk.store.clock(),
+                                  attachments=files)
         replies = desk.handle(request)
     except BadInput as error:
         replies = [Reply(text=str(error), is_error=True, private=True)]

@@ -64,7 +64,7 @@ class _Writer:
         used = 0 if model.config.is_encoder_decoder else feed["input_ids"].shape[1]
         new_tokens = max(1, min(self.settings.max_new_tokens, int(positions) - used - 2))
         try:
-            if beams == 1 and self.local.decoder is not None:
+            if self.local.decoder is not None:  # there is one only for greedy decoding on the CPU
                 output = self.local.decoder.write(model, feed["input_ids"], feed["attention_mask"], new_tokens)
             else:
                 with torch.inference_mode():
