@@ -5,10 +5,11 @@ from __future__ import annotations
 import re
 import unicodedata
 
-__all__ = ["normalise"]
+__all__ = ["decode_text", "normalise", "without_surrogates"]
 
 _INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"))
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+_SURROGATES = re.compile("[\ud800-\udfff]")
 _SPACES = re.compile(r"[ \t\f\v]+")
 _BLANK_LINES = re.compile(r"\n{3,}")
 # Lines a web page appends after the last paragraph; only dropped at the very end of the text.
@@ -28,10 +29,41 @@ def normalise(text: str) -> str:
     Example:
         normalise("FRIDAY`S attack\\n\\nRead more")  ->  "FRIDAY'S attack"
     """
-    text = unicodedata.normalize("NFKC", text).translate(_INVISIBLE)
+    text = unicodedata.normalize("NFKC", without_surrogates(text)).translate(_INVISIBLE)
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("`", "'")
     text = _CONTROL.sub("", text)
     lines = [_SPACES.sub(" ", line).strip() for line in text.split("\n")]
     while lines and (not lines[-1] or _TRAILERS.match(lines[-1])):
         lines.pop()
     return _BLANK_LINES.sub("\n\n", "\n".join(lines)).strip()
+
+
+def without_surrogates(text: str) -> str:
+    """Lone surrogates (from broken UTF-16, JSON escapes or undecodable command-line bytes) as U+FFFD: they
+    cannot be stored or printed."""
+    return _SURROGATES.sub("\ufffd", text)
+
+
+def decode_text(data: bytes) -> str | None:
+    """Bytes a person typed or saved, as text: UTF-8 (with or without a BOM), UTF-16 with its BOM, else
+    Windows-1252 (Latin-1 and its superset, common in older newsroom files). None for what is not text.
+
+    Example:
+        decode_text("café".encode("latin-1"))  ->  "café"
+    """
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        text = data.decode("utf-16", errors="replace")
+        return text if text.count("\ufffd") <= len(text) // 100 + 1 else None
+    if b"\x00" in data[:8192]:
+        return None
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = "".join(data.decode("latin-1").translate(_WINDOWS_1252))
+    controls = len(_CONTROL.findall(text))
+    return text if controls <= len(text) // 100 else None
+
+
+# Windows-1252's printable characters where Latin-1 has C1 control codes (0x80-0x9F).
+_WINDOWS_1252 = {code: bytes([code]).decode("cp1252") for code in range(0x80, 0xA0)
+                 if code not in (0x81, 0x8D, 0x8F, 0x90, 0x9D)}

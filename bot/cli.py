@@ -16,7 +16,7 @@ from typing import Any
 
 from bot.app import build_newsdesk
 from bot.editorial import Editorial
-from bot.errors import BadInput, SettingsError
+from bot.errors import BadInput, SettingsError, short
 from bot.evaluation.command import add_eval_parser, run_eval
 from bot.ingest import is_link
 from bot.messages import Attachment
@@ -206,7 +206,7 @@ def _duration(text: str) -> timedelta:
     units = {"m": "minutes", "h": "hours", "d": "days"}
     number, unit = text[:-1], text[-1:].lower()
     if unit not in units or not number.isdigit():
-        raise BadInput(f"“{text}” is not a duration: write it as 90m, 24h or 2d.")
+        raise BadInput(f"“{short(text)}” is not a duration: write it as 90m, 24h or 2d.")
     return timedelta(**{units[unit]: int(number)})
 
 

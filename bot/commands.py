@@ -6,11 +6,12 @@ Every platform speaks these commands: `/summarize`, `/ask`, `/editorials` and `h
 from __future__ import annotations
 
 import logging
+import re
 import time
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
-from bot.errors import BadInput
+from bot.errors import BadInput, short
 from bot.ledger import Subscription
 from bot.messages import Reply, Request
 from bot.render import HELP, answer_text, editorials_text, summary_text
@@ -20,7 +21,7 @@ from bot.summary import LENGTHS
 if TYPE_CHECKING:
     from bot.newsdesk import Newsdesk
 
-__all__ = ["COMMANDS", "dispatch"]
+__all__ = ["COMMANDS", "command_word", "dispatch"]
 
 log = logging.getLogger(__name__)
 
@@ -29,12 +30,18 @@ _ALIASES = {"summarise": "summarize", "sum": "summarize", "q": "ask", "list": "e
             "newsdesk": "help", "?": "help"}
 
 
+def command_word(word: str) -> str | None:
+    """The command a word names ("/Summarise" -> "summarize"), or None."""
+    name = word.lstrip("/").lower()
+    name = _ALIASES.get(name, name)
+    return name if name in COMMANDS else None
+
+
 def dispatch(desk: Newsdesk, request: Request) -> list[Reply]:
     """Run one command. Bad input becomes a private one-sentence reply; a bug becomes an apology and a log."""
     started = time.perf_counter()
-    word, _, rest = request.text.strip().partition(" ")
-    command = word.lstrip("/").lower()
-    command = _ALIASES.get(command, command)
+    word, rest = _words(request.text)
+    command = command_word(word) or word.lstrip("/").lower()
     try:
         if command == "summarize":
             replies = _summarize(desk, request, rest.strip())
@@ -104,7 +111,7 @@ def _digest(desk: Newsdesk, request: Request, words: list[str]) -> list[Reply]:
         parse_zone(zone)
         feed = words[3] if len(words) > 3 else None
         if feed is not None and feed not in {f.url for f in ledger.feeds()} | set(desk.settings.feeds):
-            raise BadInput(f"newsdesk does not follow {feed}: add it with `newsdesk feeds add` first.")
+            raise BadInput(f"newsdesk does not follow {short(feed)}: add it with `newsdesk feeds add` first.")
         ledger.subscribe(Subscription(request.conversation, request.platform, request.channel, request.thread,
                                       at, zone, feed, now, None))
         return [Reply(text=f"Subscribed: the day's editorials here every day at {at} {zone}"
@@ -136,6 +143,13 @@ def _digest_status(desk: Newsdesk, request: Request, subscription: Subscription 
         lines.append(f"{run.day}: " + {"sent": "posted", "empty": "nothing new, not posted",
                                         "claimed": "being posted"}[run.status])
     return "\n".join(lines)
+
+
+def _words(text: str) -> tuple[str, str]:
+    """The command word and the rest, split at the first space or line break (pasted text keeps its lines)."""
+    match = re.match(r"\s*(\S*)\s*(.*)", text, re.DOTALL)
+    assert match is not None
+    return match.group(1), match.group(2)
 
 
 def _option(text: str, name: str, choices: tuple[str, ...]) -> tuple[str | None, str]:

@@ -9,8 +9,9 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import PurePosixPath
 
+from bot.cleaning import decode_text
 from bot.editorial import find_date
-from bot.errors import BadInput
+from bot.errors import BadInput, short
 
 __all__ = ["CONTENT_TYPES", "Document", "read_document"]
 
@@ -64,33 +65,29 @@ def _kind(data: bytes, name: str, content_type: str | None) -> str:
         return "html"
     if not suffix and not media:
         return "text"
-    raise BadInput(f"newsdesk reads .txt, .md, .html and .pdf files, and {name} is none of these.")
+    raise BadInput(f"newsdesk reads .txt, .md, .html and .pdf files, and {short(name)} is none of these.")
 
 
 def _decode(data: bytes, name: str) -> str:
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return data.decode("utf-16")
-    if b"\x00" in data[:8192]:
-        raise BadInput(f"{name} looks like a binary file, not text: send a .txt, .md, .html or .pdf file.")
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise BadInput(f"{name} is not UTF-8 text: save it as UTF-8 and send it again.") from None
+    text = decode_text(data)
+    if text is None:
+        raise BadInput(f"{short(name)} looks like a binary file, not text: send a .txt, .md, .html or .pdf file.")
+    return text
 
 
 def _read_html(data: bytes, name: str) -> Document:
     if b"\x00" in data[:8192]:
-        raise BadInput(f"{name} looks like a binary file, not a web page.")
+        raise BadInput(f"{short(name)} looks like a binary file, not a web page.")
     import trafilatura  # imported on first use: it costs a fifth of a second at start-up
 
     extracted = trafilatura.extract(data, output_format="json", with_metadata=True, include_comments=False,
                                     include_tables=False, favor_precision=True)
     if not extracted:
-        raise BadInput(f"{name} has no article text that newsdesk could find.")
+        raise BadInput(f"{short(name)} has no article text that newsdesk could find.")
     fields = json.loads(extracted)
     text = str(fields.get("text") or "").replace("\n", "\n\n")
     if len(text.split()) < _ARTICLE_WORDS:
-        raise BadInput(f"{name} has no article text that newsdesk could find.")
+        raise BadInput(f"{short(name)} has no article text that newsdesk could find.")
     published = find_date(str(fields.get("date") or ""))
     return Document(text=text, title=fields.get("title") or None, published=published,
                     byline=fields.get("author") or None)
@@ -103,17 +100,17 @@ def _read_pdf(data: bytes, name: str) -> Document:
     try:
         reader = PdfReader(io.BytesIO(data))
         if reader.is_encrypted:
-            raise BadInput(f"{name} is a password-protected PDF: send an unprotected copy.")
+            raise BadInput(f"{short(name)} is a password-protected PDF: send an unprotected copy.")
         pages = [page.extract_text() or "" for page in reader.pages]
         title = reader.metadata.title if reader.metadata else None
     except BadInput:
         raise
     except (PyPdfError, ValueError, KeyError, TypeError, OSError) as error:
         log.info("unreadable PDF %s: %s", name, error)
-        raise BadInput(f"{name} is not a PDF newsdesk can read: it may be damaged.") from None
+        raise BadInput(f"{short(name)} is not a PDF newsdesk can read: it may be damaged.") from None
     text = "\n\n".join(_unwrap(page) for page in pages if page.strip())
     if not text.strip():
-        raise BadInput(f"{name} has no text layer (a scanned PDF?): send the text or a link instead.")
+        raise BadInput(f"{short(name)} has no text layer (a scanned PDF?): send the text or a link instead.")
     return Document(text=text, title=title or None)
 
 

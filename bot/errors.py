@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-__all__ = ["BadInput", "SettingsError"]
+__all__ = ["BadInput", "SettingsError", "short"]
 
 
 class BadInput(ValueError):
@@ -15,3 +15,13 @@ class BadInput(ValueError):
 
 class SettingsError(RuntimeError):
     """A setting is missing or wrong; the message names the variable to set."""
+
+
+def short(text: str, limit: int = 80) -> str:
+    """What a sentence quotes of a user's input: at most `limit` characters, the cut marked with an ellipsis.
+
+    Example:
+        short("gopher://" + "x" * 600)  ->  "gopher://xxx…"  (80 characters)
+    """
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[:limit - 1] + "…"

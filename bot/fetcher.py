@@ -10,54 +10,76 @@ only the content types newsdesk reads are accepted.
 
 from __future__ import annotations
 
-import ipaddress
+import contextlib
 import logging
+import re
 import socket
+import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import SplitResult, urljoin, urlsplit, urlunsplit
 
 import urllib3
+from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.exceptions import HTTPError
 from urllib3.exceptions import TimeoutError as Urllib3Timeout
+from urllib3.util.ssl_match_hostname import CertificateError
 
+from bot.addresses import is_public_address
 from bot.documents import CONTENT_TYPES
-from bot.errors import BadInput
+from bot.errors import BadInput, short
 
-__all__ = ["MAX_REDIRECTS", "Fetched", "Fetcher", "is_public_address"]
+__all__ = ["MAX_REDIRECTS", "Fetched", "Fetcher", "is_public_address", "without_credentials"]
 
 log = logging.getLogger(__name__)
 
 MAX_REDIRECTS = 5
 _REDIRECTS = {301, 302, 303, 307, 308}
-_NAT64 = ipaddress.ip_network("64:ff9b::/96")
 Resolver = Callable[..., list[tuple[Any, ...]]]
 
 
 @dataclass(frozen=True)
 class Fetched:
-    """A page as it arrived: the final URL after redirects, its media type and its bytes."""
+    """A page as it arrived: the final URL after redirects (without any user name or password), its media
+    type and its bytes."""
 
     url: str
     content_type: str
     data: bytes
 
 
-def is_public_address(address: str) -> bool:
-    """True when an address is on the public internet, after unwrapping IPv4 inside IPv6."""
-    ip = ipaddress.ip_address(address.split("%", 1)[0])
-    if isinstance(ip, ipaddress.IPv6Address):
-        embedded = ip.ipv4_mapped or ip.sixtofour or (ip.teredo[1] if ip.teredo else None)
-        if embedded is None and ip in _NAT64:
-            embedded = ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
-        if embedded is not None:
-            ip = embedded
-    return ip.is_global and not (
-        ip.is_private or ip.is_loopback or ip.is_link_local or ip.is_multicast
-        or ip.is_reserved or ip.is_unspecified
-    )
+def without_credentials(url: str) -> str:
+    """The link with any `user:password@` taken out, so no password is stored, logged or shown.
+
+    Example:
+        without_credentials("https://editor:pw@cms.example/a")  ->  "https://cms.example/a"
+    """
+    try:
+        parts = urlsplit(url.strip())
+    except ValueError:
+        return re.sub(r"^([a-zA-Z][\w+.-]*://)[^/?#]*@", r"\1", url.strip())
+    if "@" not in parts.netloc:
+        return url
+    return urlunsplit(parts._replace(netloc=parts.netloc.rsplit("@", 1)[1]))
+
+
+def _parse(url: str) -> tuple[SplitResult, str, int]:
+    """The link's parts, its host (IDNA-encoded) and port, or BadInput when it is not a web address."""
+    try:
+        parts = urlsplit(url.strip())
+        host, port = parts.hostname, parts.port
+        if parts.scheme not in ("http", "https"):
+            raise BadInput("newsdesk only opens http and https links.")
+        if not host:
+            raise BadInput("That link has no host name.")
+        host = host.encode("idna").decode("ascii") if not host.isascii() else host
+    except (ValueError, UnicodeError) as error:
+        if isinstance(error, BadInput):
+            raise
+        raise BadInput(f"“{short(without_credentials(url), 60)}” is not a web address newsdesk can read.") from None
+    return parts, host, port or (443 if parts.scheme == "https" else 80)
 
 
 class Fetcher:
@@ -84,11 +106,12 @@ class Fetcher:
         self._resolve = resolve
 
     def fetch(self, url: str, accept: Iterable[str] = CONTENT_TYPES) -> Fetched:
-        """Fetch `url`, following at most five redirects; BadInput for anything refused or broken."""
+        """Fetch `url`, following at most five redirects, all within one deadline of `timeout` seconds;
+        BadInput for anything refused, broken or too slow."""
         accepted = frozenset(accept)
-        deadline = time.monotonic() + self.timeout * 3
+        deadline = time.monotonic() + self.timeout
         for _ in range(MAX_REDIRECTS + 1):
-            response = self._open(url)
+            connection, response = self._open(url, deadline)
             try:
                 if response.status in _REDIRECTS:
                     location = response.headers.get("Location")
@@ -100,31 +123,25 @@ class Fetcher:
                     raise BadInput(f"{_host(url)} answered {response.status} for that link.")
                 media = (response.headers.get("Content-Type") or "").split(";")[0].strip().lower()
                 if media not in accepted:
-                    raise BadInput(f"That link is {media or 'of no declared type'}, not a web page, text or PDF.")
-                return Fetched(url=url, content_type=media, data=self._read(response, url, deadline))
+                    raise BadInput(f"That link is {short(media, 60) or 'of no declared type'}, not a web page, text "
+                                   "or PDF.")
+                data = self._read(connection, response, url, deadline)
+                return Fetched(url=without_credentials(url), content_type=media, data=data)
             finally:
-                response.release_conn()
+                connection.close()
         raise BadInput(f"That link redirects more than {MAX_REDIRECTS} times, so newsdesk stopped following it.")
 
-    def _open(self, url: str) -> urllib3.BaseHTTPResponse:
-        parts = urlsplit(url.strip())
-        if parts.scheme not in ("http", "https"):
-            raise BadInput("newsdesk only opens http and https links.")
-        host = parts.hostname
-        if not host:
-            raise BadInput("That link has no host name.")
-        try:
-            port = parts.port or (443 if parts.scheme == "https" else 80)
-        except ValueError:
-            raise BadInput("That link has a port number newsdesk cannot read.") from None
+    def _open(self, url: str, deadline: float) -> tuple[HTTPConnection, urllib3.BaseHTTPResponse]:
+        """Connect to the checked address and read the response head, cut off at the deadline."""
+        parts, host, port = _parse(url)
         address = self._checked_address(host, port)
-        pool: urllib3.HTTPConnectionPool
-        timeout = urllib3.Timeout(connect=self.timeout, read=self.timeout)
+        left = max(deadline - time.monotonic(), 0.01)
+        connection: HTTPConnection
         if parts.scheme == "https":
-            pool = urllib3.HTTPSConnectionPool(address, port, timeout=timeout, retries=False, maxsize=1,
-                                               server_hostname=host, assert_hostname=host)
+            connection = HTTPSConnection(address, port, timeout=min(self.timeout, left), server_hostname=host,
+                                         assert_hostname=host)
         else:
-            pool = urllib3.HTTPConnectionPool(address, port, timeout=timeout, retries=False, maxsize=1)
+            connection = HTTPConnection(address, port, timeout=min(self.timeout, left))
         path = parts.path or "/"
         if parts.query:
             path += "?" + parts.query
@@ -135,13 +152,17 @@ class Fetcher:
             "Accept": "text/html,application/xhtml+xml,text/plain;q=0.9,application/pdf;q=0.8,*/*;q=0.1",
         }
         try:
-            return pool.urlopen("GET", path, headers=headers, redirect=False, preload_content=False,
-                                assert_same_host=False)
-        except Urllib3Timeout:
-            raise BadInput(f"{host} did not answer within {self.timeout:g} seconds.") from None
-        except HTTPError as error:
-            log.info("fetch of %s failed: %s", host, error)
-            raise BadInput(f"newsdesk could not connect to {host}.") from None
+            with _Deadline(connection, deadline):
+                connection.request("GET", path, headers=headers, preload_content=False)
+                response = connection.getresponse()
+            return connection, response
+        except (Urllib3Timeout, TimeoutError, _Expired):
+            connection.close()
+            raise BadInput(f"{short(host, 60)} did not answer within {self.timeout:g} seconds.") from None
+        except (HTTPError, OSError, CertificateError) as error:
+            connection.close()
+            log.info("fetch of %s failed: %s", short(host, 60), error)
+            raise BadInput(f"newsdesk could not connect to {short(host, 60)}.") from None
 
     def _checked_address(self, host: str, port: int) -> str:
         """Resolve `host` once and return an address that passed the guard."""
@@ -149,39 +170,73 @@ class Fetcher:
         try:
             infos = self._resolve(host, port, type=socket.SOCK_STREAM)
         except (socket.gaierror, UnicodeError):
-            raise BadInput(f"newsdesk could not find the host {host}.") from None
+            raise BadInput(f"newsdesk could not find the host {short(host, 60)}.") from None
         addresses = [str(info[4][0]) for info in infos]
         if not addresses:
-            raise BadInput(f"newsdesk could not find the host {host}.")
+            raise BadInput(f"newsdesk could not find the host {short(host, 60)}.")
         trusted = host in self.trusted_hosts or f"{host}:{port}" in self.trusted_hosts
         if not (trusted or self.allow_private):
             refused = [a for a in addresses if not is_public_address(a)]
             if refused:
                 log.warning("refused a link to %s (%s): not a public address", host, refused[0])
-                raise BadInput(f"newsdesk does not open links to private or internal addresses ({host}).")
+                raise BadInput(f"newsdesk does not open links to private or internal addresses ({short(host, 60)}).")
         return addresses[0]
 
-    def _read(self, response: urllib3.BaseHTTPResponse, url: str, deadline: float) -> bytes:
+    def _read(self, connection: HTTPConnection, response: urllib3.BaseHTTPResponse, url: str,
+              deadline: float) -> bytes:
         declared = response.headers.get("Content-Length")
         if declared and declared.isdigit() and int(declared) > self.max_bytes:
             raise BadInput(f"That page is larger than newsdesk's limit of {self.max_bytes:,} bytes.")
         chunks: list[bytes] = []
         size = 0
         try:
-            for chunk in response.stream(65536):
-                size += len(chunk)
-                if size > self.max_bytes:
-                    raise BadInput(f"That page is larger than newsdesk's limit of {self.max_bytes:,} bytes.")
-                if time.monotonic() > deadline:
-                    raise BadInput(f"{_host(url)} was too slow sending the page.")
-                chunks.append(chunk)
-        except Urllib3Timeout:
+            with _Deadline(connection, deadline):
+                for chunk in response.stream(65536):
+                    size += len(chunk)
+                    if size > self.max_bytes:
+                        raise BadInput(f"That page is larger than newsdesk's limit of {self.max_bytes:,} bytes.")
+                    chunks.append(chunk)
+        except (Urllib3Timeout, TimeoutError, _Expired):
             raise BadInput(f"{_host(url)} did not answer within {self.timeout:g} seconds.") from None
-        except HTTPError as error:
+        except (HTTPError, OSError) as error:
             log.info("reading %s failed: %s", _host(url), error)
             raise BadInput(f"The connection to {_host(url)} broke while reading the page.") from None
         return b"".join(chunks)
 
 
+class _Expired(Exception):
+    """The fetch's deadline passed while the server was still sending."""
+
+
+class _Deadline:
+    """Cut a connection off when the deadline passes, however slowly the server trickles bytes (a socket time-out
+    only bounds the wait for each byte); `_Expired` is raised instead of whatever the cut-off read raised."""
+
+    def __init__(self, connection: HTTPConnection | None, deadline: float) -> None:
+        self.connection = connection
+        self.expired = threading.Event()
+        self.timer = threading.Timer(max(deadline - time.monotonic(), 0.0), self._cut)
+        self.timer.daemon = True
+
+    def _cut(self) -> None:
+        self.expired.set()
+        sock = getattr(self.connection, "sock", None)
+        if sock is not None:
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
+
+    def __enter__(self) -> _Deadline:
+        self.timer.start()
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, trace: object) -> None:
+        self.timer.cancel()
+        if self.expired.is_set() and not (kind is not None and issubclass(kind, BadInput)):
+            raise _Expired() from error  # a head or body cut short may otherwise pass for a whole one
+
+
 def _host(url: str) -> str:
-    return urlsplit(url).hostname or "the server"
+    try:
+        return short(urlsplit(url).hostname or "the server", 60)
+    except ValueError:
+        return "the server"

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from bot.documents import Document, read_document
 from bot.editorial import Editorial, make_editorial
-from bot.errors import BadInput
+from bot.errors import BadInput, short
 from bot.fetcher import Fetcher
 from bot.messages import Attachment
 
@@ -40,7 +40,7 @@ class Reader:
             return self.from_link(source)
         path = Path(source).expanduser()
         if not path.is_file():
-            raise BadInput(f"{source} is neither a file newsdesk can find nor an http(s) link.")
+            raise BadInput(f"{short(source)} is neither a file newsdesk can find nor an http(s) link.")
         if path.stat().st_size > self.max_bytes:
             raise BadInput(f"{path.name} is larger than newsdesk's limit of {self.max_bytes:,} bytes.")
         return self._editorial(read_document(path.read_bytes(), path.name), str(path))

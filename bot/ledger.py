@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
+from bot.fetcher import without_credentials
 from bot.store import Store
 
 __all__ = ["EntryVersion", "Feed", "Ledger", "Run", "Subscription"]
@@ -76,13 +77,15 @@ class Ledger:
         self.store = store
 
     def add_feed(self, url: str) -> bool:
-        """Add a feed; False when it was already there."""
+        """Add a feed (never its user name or password); False when it was already there."""
+        url = without_credentials(url)
         with self.store.transaction() as db:
             added = db.execute("INSERT OR IGNORE INTO feeds (url, added_at) VALUES (?, ?)",
                                (url, self.store.clock().isoformat()))
             return added.rowcount == 1
 
     def remove_feed(self, url: str) -> bool:
+        url = without_credentials(url)
         with self.store.transaction() as db:
             return db.execute("DELETE FROM feeds WHERE url = ?", (url,)).rowcount == 1
 

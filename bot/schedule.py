@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from bot.errors import BadInput
+from bot.errors import BadInput, short
 
 __all__ = ["due_day", "next_slot", "parse_clock", "parse_zone", "slot"]
 
@@ -14,7 +14,7 @@ def parse_clock(text: str) -> str:
     """A time of day as HH:MM ("7:30" -> "07:30"); BadInput for anything else."""
     hours, _, minutes = text.partition(":")
     if not (hours.isdigit() and minutes.isdigit() and 0 <= int(hours) < 24 and 0 <= int(minutes) < 60):
-        raise BadInput(f"“{text}” is not a time of day: write it as HH:MM, for example 07:30.")
+        raise BadInput(f"“{short(text)}” is not a time of day: write it as HH:MM, for example 07:30.")
     return f"{int(hours):02d}:{int(minutes):02d}"
 
 
@@ -23,7 +23,8 @@ def parse_zone(name: str) -> ZoneInfo:
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
-        raise BadInput(f"“{name}” is not a time zone newsdesk knows: use an IANA name such as Asia/Karachi.") from None
+        raise BadInput(f"“{short(name)}” is not a time zone newsdesk knows: use an IANA name such as "
+                       "Asia/Karachi.") from None
 
 
 def slot(at: str, zone: str, day: date) -> datetime:

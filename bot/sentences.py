@@ -1,12 +1,27 @@
-"""The one sentence splitter: pysbd, paragraph by paragraph, so headings never merge into prose."""
+"""The one sentence splitter: pysbd, paragraph by paragraph, so headings never merge into prose.
+
+pysbd's time grows with the square of the sentences it is given at once, so long paragraphs are handed over in
+pieces cut where a sentence surely ends, and no piece (so no sentence) is longer than `MAX_SENTENCE` characters.
+"""
 
 from __future__ import annotations
 
+import re
 import threading
+from collections.abc import Iterator
 
 import pysbd
 
-__all__ = ["split_sentences"]
+from bot.errors import BadInput
+
+__all__ = ["MAX_SENTENCE", "MAX_SENTENCES", "split_sentences"]
+
+MAX_SENTENCE = 3000  # characters: longer "sentences" are cut at a space (a run-on paste, not prose)
+MAX_SENTENCES = 3000  # an editorial has tens; a 200,000-character book chapter of prose has about 1,500
+_PIECE_SENTENCES = 40  # sentences handed to pysbd at once
+# A sure end: a lowercase word of three letters or more (no "Mr.", "Gen.", "U.S."), its stop, and a capital next.
+_SURE_END = re.compile(r"(?<=[a-z]{3}[.!?])[\"'”’)\]]*\s+(?=[\"'“‘(\[]?[A-Z0-9])")
+_ANY_END = re.compile(r"[.!?]+[\"'”’)\]]*\s")
 
 _local = threading.local()
 
@@ -22,12 +37,45 @@ def _segmenter() -> pysbd.Segmenter:
 def split_sentences(text: str) -> list[str]:
     """Split normalised text into sentences, keeping abbreviations, initials and quotes whole.
 
+    Raises BadInput when the text holds more than `MAX_SENTENCES` sentences: it is not one editorial.
+
     Example:
         split_sentences("Mr. Khan spoke. U.S. aid fell.")  ->  ["Mr. Khan spoke.", "U.S. aid fell."]
     """
+    if len(_ANY_END.findall(text)) > 2 * MAX_SENTENCES:
+        raise _too_many(len(_ANY_END.findall(text)))
     sentences: list[str] = []
     for paragraph in text.split("\n\n"):
         joined = " ".join(paragraph.split())
-        if joined:
-            sentences.extend(s.strip() for s in _segmenter().segment(joined) if s.strip())
+        for piece in _pieces(joined):
+            sentences.extend(s.strip() for s in _segmenter().segment(piece) if s.strip())
+        if len(sentences) > MAX_SENTENCES:
+            raise _too_many(len(sentences))
     return sentences
+
+
+def _pieces(paragraph: str) -> Iterator[str]:
+    """The paragraph in pieces of at most `_PIECE_SENTENCES` sure sentences and `MAX_SENTENCE` characters."""
+    start, ends = 0, 0
+    for end in _SURE_END.finditer(paragraph):
+        ends += 1
+        if ends >= _PIECE_SENTENCES:
+            yield from _cut(paragraph[start:end.start()])
+            start, ends = end.end(), 0
+    yield from _cut(paragraph[start:])
+
+
+def _cut(piece: str) -> Iterator[str]:
+    """A piece with no sure end in it for `MAX_SENTENCE` characters is cut at the last space before that."""
+    while len(piece) > MAX_SENTENCE:
+        ends = [m.end() for m in _SURE_END.finditer(piece, 0, MAX_SENTENCE)]
+        cut = ends[-1] if ends else piece.rfind(" ", 0, MAX_SENTENCE) + 1 or MAX_SENTENCE
+        yield piece[:cut].strip()
+        piece = piece[cut:]
+    if piece.strip():
+        yield piece.strip()
+
+
+def _too_many(count: int) -> BadInput:
+    return BadInput(f"That text has about {count:,} sentences and newsdesk reads at most {MAX_SENTENCES:,}: "
+                    "send one editorial at a time.")

@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import ipaddress
 import shutil
 import socket
 import ssl
 import subprocess
+import threading
+import time
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from bot import Newsdesk
 from bot.errors import BadInput
-from bot.fetcher import Fetcher, is_public_address
+from bot.fetcher import Fetcher, is_public_address, without_credentials
 
 from .support import Loopback
 
@@ -171,3 +175,86 @@ def test_https_goes_to_the_checked_address_and_verifies_the_host_name(tls_site: 
     assert page.data == PAGE and tls_site.seen == [("/ferry", f"cms.newsroom.test:{tls_site.port}")]
     with pytest.raises(BadInput, match=r"could not connect to impostor\.newsroom\.test"):
         fetcher.fetch(f"https://impostor.newsroom.test:{tls_site.port}/ferry")
+
+
+# Every IANA special-purpose block that is not globally reachable (IPv4 and IPv6 registries, as of 2025), with the
+# first and last address of each, and the IPv4 ones again inside IPv6 (mapped, 6to4, NAT64).
+IANA_V4 = ["0.0.0.0/8", "10.0.0.0/8", "100.64.0.0/10", "127.0.0.0/8", "169.254.0.0/16", "172.16.0.0/12",
+           "192.0.0.0/24", "192.0.0.0/29", "192.0.0.8/32", "192.0.0.170/32", "192.0.0.171/32", "192.0.2.0/24",
+           "192.168.0.0/16", "198.18.0.0/15", "198.51.100.0/24", "203.0.113.0/24", "240.0.0.0/4",
+           "255.255.255.255/32"]
+IANA_V6 = ["::1/128", "::/128", "64:ff9b:1::/48", "100::/64", "2001::/23", "2001:2::/48", "2001:10::/28",
+           "2001:db8::/32", "3fff::/20", "5f00::/16", "fc00::/7", "fe80::/10"]
+
+
+def _ends(block: str) -> list[str]:
+    network = ipaddress.ip_network(block)
+    return [str(network[0]), str(network[-1])]
+
+
+@pytest.mark.parametrize("address", [a for block in IANA_V4 + IANA_V6 for a in _ends(block)]
+                         + ["192.0.0.192", "192.0.0.8", "fec0::1", "ff02::1", "224.0.0.251"])
+def test_every_special_purpose_address_of_the_iana_registries_is_refused(address: str) -> None:
+    assert not is_public_address(address)
+    if ":" not in address:
+        v4 = ipaddress.IPv4Address(address)
+        for wrapped in (f"::ffff:{address}", f"64:ff9b::{address}", str(ipaddress.IPv6Address((0x2002 << 112)
+                                                                                              | (int(v4) << 80)))):
+            assert not is_public_address(wrapped), wrapped
+
+
+@pytest.mark.parametrize("host", ["[::ffff:192.0.0.192]", "[2002:c000:c0::]", "192.0.0.192", "[fec0::1]",
+                                  "[2001:0:4136:e378:8000:63bf:3fff:fdd2]"])
+def test_links_to_newer_special_addresses_are_refused(host: str) -> None:
+    with pytest.raises(BadInput, match="private or internal addresses"):
+        open_fetcher().fetch(f"http://{host}/opc/v1/instance/")
+
+
+@pytest.mark.parametrize("address", ["1.1.1.1", "192.0.1.1", "192.31.196.1", "2001:4860:4860::8888",
+                                     "64:ff9b::808:808", "2002:808:808::1"])
+def test_globally_reachable_addresses_still_pass(address: str) -> None:
+    assert is_public_address(address)
+
+
+@pytest.mark.parametrize("url", ["http://[::1/", "http://[zz]/", "http://exa℀mple.com/", "http://example.com／path",
+                                 "https://example.com:99999/", "http://" + "a" * 2000 + ".com/"])
+def test_links_that_cannot_be_parsed_get_a_short_sentence(url: str) -> None:
+    with pytest.raises(BadInput) as refused:
+        open_fetcher(resolve=pinned("never.test", "8.8.8.8")).fetch(url)
+    assert len(str(refused.value)) < 200
+
+
+def test_a_user_name_and_password_in_a_link_are_never_kept(web: Loopback, desk: Newsdesk) -> None:
+    web.route("/ferry", body=PAGE, headers={"Content-Type": "text/html"})
+    fetcher = open_fetcher(allow_private=True)
+    page = fetcher.fetch(f"http://editor:s3cret@127.0.0.1:{web.port}/ferry")
+    assert page.url == web.url("/ferry")
+    desk.reader.fetcher = fetcher
+    stored = desk.add(desk.reader.from_link(f"http://editor:s3cret@127.0.0.1:{web.port}/ferry"))
+    assert "s3cret" not in stored.source and "editor" not in stored.source
+    assert without_credentials("https://u:p@cms.test:8443/a?b=1") == "https://cms.test:8443/a?b=1"
+
+
+def test_a_server_that_trickles_one_byte_at_a_time_is_cut_off_at_the_deadline() -> None:
+    """The time-out is a deadline for the whole response, not for each byte."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    reply = b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: 100000\r\n\r\n" + b"x" * 100
+
+    def trickle(head_only: bool) -> None:
+        connection, _ = listener.accept()
+        with connection:
+            connection.recv(4096)
+            for byte in reply[:20] if head_only else reply:
+                try:
+                    connection.sendall(bytes([byte]))
+                except OSError:
+                    return
+                time.sleep(0.05)
+
+    for head_only in (True, False):
+        threading.Thread(target=trickle, args=(head_only,), daemon=True).start()
+        started = time.monotonic()
+        with pytest.raises(BadInput, match=r"did not answer within 1 seconds"):
+            open_fetcher(allow_private=True, timeout=1.0).fetch(f"http://127.0.0.1:{listener.getsockname()[1]}/")
+        assert time.monotonic() - started < 2.5
+    listener.close()

@@ -16,8 +16,8 @@ from discord import app_commands
 
 from adapters.discord.events import PLATFORM, conversation, mention_line, read_attachment, request, without_mention
 from adapters.discord.layout import outgoing
-from bot.commands import COMMANDS
 from bot.errors import BadInput
+from bot.mentions import command_line
 from bot.messages import Attachment, Reply, Request, conversation_key
 from bot.newsdesk import Newsdesk
 from bot.settings import Settings
@@ -162,8 +162,7 @@ def build_client(desk: Newsdesk, settings: Settings, *, message_content: bool) -
 
     @tree.command(name="newsdesk", description="Help, or any newsdesk command")
     async def newsdesk(interaction: discord.Interaction, command: str = "help") -> None:
-        known = command.split(" ", 1)[0].lstrip("/").lower() in COMMANDS
-        await run_command(interaction, f"/{command.lstrip('/')}" if known else "help", private=True)
+        await run_command(interaction, command_line(command) or "help", private=True)
 
     async def sync_commands() -> None:
         """Sync the slash commands: to one guild (instant) when DISCORD_GUILD_ID is set, else globally."""

@@ -21,7 +21,8 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 
-from adapters.slack.blocks import QUOTE_ACTION, Message, escape, messages
+from adapters.slack.blocks import QUOTE_ACTION, messages, quotes
+from adapters.slack.delivery import PROGRESS, Delivery, respond_all
 from adapters.slack.events import (
     PLATFORM,
     command_request,
@@ -42,7 +43,6 @@ __all__ = ["PROGRESS", "SHORTCUT", "build_app", "slack_poster"]
 
 log = logging.getLogger(__name__)
 
-PROGRESS = "Reading the editorial…"
 SHORTCUT = "summarize_message"
 
 
@@ -90,22 +90,32 @@ def build_app(desk: Newsdesk, settings: Settings, *, client: WebClient | None = 
 
     @app.middleware
     def answer_once(body: dict[str, Any], next: Callable[[], BoltResponse]) -> BoltResponse | None:
-        event = body.get("event") or {}
-        keys = [f"event:{body['event_id']}"] if body.get("event_id") else []
-        keys += [f"message:{event['client_msg_id']}"] if event.get("client_msg_id") else []
-        if keys and not seen.first(*keys):
-            log.info("slack delivery %s already answered; ignored", keys[0])
+        """A retried delivery (the same event id) is answered once. One message arrives twice, as `app_mention`
+        and as `message`, in either order: only the listener that answers it marks it answered."""
+        if body.get("event_id") and not seen.first(f"event:{body['event_id']}"):
+            log.info("slack %s event %s already handled; ignored", (body.get("event") or {}).get("type"),
+                     body["event_id"])
             return BoltResponse(status=200, body="")
         return next()
+
+    def first_answer(event: dict[str, Any]) -> bool:
+        key = event.get("client_msg_id") or f"{event.get('channel')}:{event.get('ts')}"
+        if seen.first(f"message:{key}"):
+            return True
+        log.info("slack message %s already answered; its %s event ignored", key, event.get("type"))
+        return False
 
     @app.command(re.compile(r"^/"))
     def on_command(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
         request = command_request(body, desk.store.clock())
         ack(PROGRESS if request.text.startswith("/summarize") else "")  # the reading is what takes time
-        submit(_answer_command, desk, request, respond)
+        delivery = Delivery(client, request.channel, thread=None, user=request.user)
+        submit(_answer_command, desk, request, respond, delivery)
 
     @app.event("app_mention")
     def on_mention(event: dict[str, Any], context: dict[str, Any]) -> None:
+        if not first_answer(event):
+            return
         text = plain_text(str(event.get("text", "")), context.get("bot_user_id"))
         line = mention_command(text, in_thread=bool(event.get("thread_ts")), has_files=bool(event.get("files")))
         submit(_answer_message, desk, client, event, str(event.get("channel")), str(event.get("user")), line, limits)
@@ -121,7 +131,8 @@ def build_app(desk: Newsdesk, settings: Settings, *, client: WebClient | None = 
         channel = str(event.get("channel"))
         if not is_question(text) or desk.store.recall(conversation_key(PLATFORM, channel, event["thread_ts"])) is None:
             return  # only questions in threads about an editorial are follow-ups
-        submit(_answer_message, desk, client, event, channel, str(event.get("user")), f"/ask {text}", limits)
+        if first_answer(event):
+            submit(_answer_message, desk, client, event, channel, str(event.get("user")), f"/ask {text}", limits)
 
     @app.shortcut(SHORTCUT)
     def on_shortcut(ack: Ack, body: dict[str, Any]) -> None:
@@ -129,7 +140,7 @@ def build_app(desk: Newsdesk, settings: Settings, *, client: WebClient | None = 
         message = body.get("message") or {}
         line = f"/summarize {plain_text(str(message.get('text', '')))}".strip()
         submit(_answer_message, desk, client, message, str(body["channel"]["id"]), str(body["user"]["id"]), line,
-               limits)
+               limits, body.get("response_url"))
 
     @app.action(QUOTE_ACTION)
     def on_quote(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
@@ -141,9 +152,9 @@ def build_app(desk: Newsdesk, settings: Settings, *, client: WebClient | None = 
                     replace_original=False)
             return
         wanted = [int(n) for n in numbers.split(",") if n.isdigit() and 0 < int(n) <= len(editorial.sentences)]
-        quotes = "\n".join(f">{escape(editorial.sentences[n - 1])} `[{n}]`" for n in wanted)
-        respond(text=f"From “{escape(editorial.title)}”:\n{quotes}", response_type="ephemeral",
-                replace_original=False)
+        channel = str((body.get("channel") or {}).get("id", ""))
+        delivery = Delivery(client, channel, thread=None, user=str(body["user"]["id"]))
+        respond_all(respond, [(True, message) for message in quotes(editorial, wanted)], delivery)
 
     return app
 
@@ -152,26 +163,23 @@ def slack_poster(client: WebClient) -> Poster:
     """Post a digest to the channel (and thread) that subscribed."""
 
     def post(subscription: Subscription, replies: list[Reply]) -> None:
-        outgoing = [(False, message) for reply in replies for message in messages(reply)]
-        _post_all(client, outgoing, subscription.channel, subscription.thread, user=None)
+        for message in (message for reply in replies for message in messages(reply)):
+            client.chat_postMessage(channel=subscription.channel, thread_ts=subscription.thread, text=message.text,
+                                    blocks=list(message.blocks), unfurl_links=False)
 
     return post
 
 
-def _answer_command(desk: Newsdesk, request: Request, respond: Respond) -> None:
-    for reply in desk.handle(request):
-        for message in messages(reply):
-            respond(text=message.text, blocks=list(message.blocks), replace_original=False,
-                    response_type="ephemeral" if reply.private else "in_channel")
+def _answer_command(desk: Newsdesk, request: Request, respond: Respond, delivery: Delivery) -> None:
+    replies = desk.handle(request)
+    respond_all(respond, [(reply.private, message) for reply in replies for message in messages(reply)], delivery)
 
 
 def _answer_message(desk: Newsdesk, client: WebClient, message: Mapping[str, Any], channel: str, user: str,
-                    line: str, limits: dict[str, Any]) -> None:
+                    line: str, limits: dict[str, Any], response_url: str | None = None) -> None:
     """Answer in the message's thread: a progress note first when there is reading to do, then the replies."""
-    thread = thread_of(message)
-    progress = None
-    if line.startswith("/summarize"):
-        progress = client.chat_postMessage(channel=channel, thread_ts=thread, text=PROGRESS)["ts"]
+    delivery = Delivery(client, channel, thread=thread_of(message), user=user, response_url=response_url)
+    progress = delivery.progress() if line.startswith("/summarize") else None
     try:
         files: tuple[Attachment, ...] = tuple(download(client, f, **limits) for f in message.get("files", ())[:1])
         request = message_request(message, channel=channel, user=user, line=line, now=desk.store.clock(),
@@ -179,25 +187,8 @@ def _answer_message(desk: Newsdesk, client: WebClient, message: Mapping[str, Any
         replies = desk.handle(request)
     except BadInput as error:
         replies = [Reply(text=str(error), is_error=True, private=True)]
-    outgoing = [(reply.private, message) for reply in replies for message in messages(reply)]
-    if progress is not None:
-        if outgoing and not outgoing[0][0]:  # the result takes the progress note's place
-            first = outgoing.pop(0)[1]
-            client.chat_update(channel=channel, ts=progress, text=first.text, blocks=list(first.blocks))
-        else:
-            client.chat_delete(channel=channel, ts=progress)
-    _post_all(client, outgoing, channel, thread, user)
-
-
-def _post_all(client: WebClient, outgoing: list[tuple[bool, Message]], channel: str, thread: str | None,
-              user: str | None) -> None:
-    for private, message in outgoing:
-        if private and user:
-            client.chat_postEphemeral(channel=channel, user=user, thread_ts=thread, text=message.text,
-                                      blocks=list(message.blocks))
-        else:
-            client.chat_postMessage(channel=channel, thread_ts=thread, text=message.text,
-                                    blocks=list(message.blocks), unfurl_links=False)
+    delivery.finish([(reply.private, message) for reply in replies for message in messages(reply)],
+                    progress=progress)
 
 
 def _guarded(job: Callable[..., None], *args: Any) -> None:

@@ -11,11 +11,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.answer import Answer
+from bot.editorial import Editorial
 from bot.messages import Reply
 from bot.render import Markup, answer_body, dateline, split_text
 from bot.summary import Point, Summary
 
-__all__ = ["QUOTE_ACTION", "Message", "escape", "messages", "quote_value"]
+__all__ = ["QUOTE_ACTION", "Message", "escape", "messages", "notice", "pack", "quote_value", "quotes"]
 
 SECTION_LIMIT = 3000
 BLOCK_LIMIT = 50
@@ -51,6 +52,22 @@ def messages(reply: Reply) -> list[Message]:
     else:
         blocks = _sections(escape(reply.text))
     return _pack(blocks)
+
+
+def notice(mrkdwn: str) -> Message:
+    """A message of newsdesk's own words, already in Slack's markup (links and channel names intact)."""
+    return Message(text=mrkdwn, blocks=tuple(_sections(mrkdwn)))
+
+
+def pack(messages: list[Message]) -> list[Message]:
+    """Neighbouring messages merged into as few as Slack's limits allow, in order, nothing cut."""
+    return _pack([block for message in messages for block in message.blocks])
+
+
+def quotes(editorial: Editorial, numbers: list[int]) -> list[Message]:
+    """The editorial's sentences with these numbers, quoted, in as many messages as they need."""
+    lines = "\n".join(f">{escape(editorial.sentences[n - 1])} `[{n}]`" for n in numbers)
+    return _pack(_sections(f"From “{escape(editorial.title)}”:\n{lines}"))
 
 
 def quote_value(summary: Summary) -> str:

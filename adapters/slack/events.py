@@ -15,8 +15,8 @@ from urllib.parse import urlsplit
 import urllib3
 from slack_sdk import WebClient
 
-from bot.commands import COMMANDS
-from bot.errors import BadInput
+from bot.errors import BadInput, short
+from bot.mentions import command_line
 from bot.messages import Attachment, Request
 
 __all__ = ["PLATFORM", "command_request", "download", "message_request", "plain_text", "thread_of"]
@@ -43,11 +43,7 @@ def command_request(body: Mapping[str, Any], now: datetime) -> Request:
     """A slash command. `/newsdesk <command> ...` runs that command; any other `/newsdesk ...` shows the help."""
     name = str(body.get("command", "")).lstrip("/").lower()
     text = plain_text(str(body.get("text", "")))
-    if name == "newsdesk":
-        word = text.split(" ", 1)[0].lower()
-        line = f"/{text}" if word in COMMANDS else "help"
-    else:
-        line = f"/{name} {text}".strip()
+    line = (command_line(text) or "help") if name == "newsdesk" else f"/{name} {text}".strip()
     return Request(text=line, user=str(body.get("user_id", "")), channel=str(body.get("channel_id", "")),
                    platform=PLATFORM, received_at=now)
 
@@ -75,12 +71,13 @@ def download(client: WebClient, file: Mapping[str, Any], *, max_bytes: int, time
     url = str(info.get("url_private_download") or info.get("url_private") or "")
     host = (urlsplit(url).hostname or "").lower()
     if not (host == "slack.com" or host.endswith(".slack.com") or host == urlsplit(client.base_url).hostname):
-        raise BadInput(f"newsdesk could not fetch {name}: Slack gave a download link outside Slack.")
+        raise BadInput(f"newsdesk could not fetch {short(name)}: Slack gave a download link outside Slack.")
     response = urllib3.request("GET", url, headers={"Authorization": f"Bearer {client.token}"},
                                preload_content=False, redirect=False, timeout=timeout)
     try:
         if response.status != 200:
-            raise BadInput(f"Slack would not hand over {name} (HTTP {response.status}); is the bot in this channel?")
+            raise BadInput(f"Slack would not hand over {short(name)} (HTTP {response.status}); "
+                           "is the bot in this channel?")
         data = response.read(max_bytes + 1)
     finally:
         response.release_conn()
