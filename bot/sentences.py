@@ -66,9 +66,11 @@ def _pieces(paragraph: str) -> Iterator[str]:
 
 
 def _cut(piece: str) -> Iterator[str]:
-    """A piece with no sure end in it for `MAX_SENTENCE` characters is cut at the last space before that."""
+    """A piece longer than `MAX_SENTENCE` characters is cut at its last sentence end before that, or else at
+    its last space."""
     while len(piece) > MAX_SENTENCE:
-        ends = [m.end() for m in _SURE_END.finditer(piece, 0, MAX_SENTENCE)]
+        ends = [m.end() for m in _SURE_END.finditer(piece, 0, MAX_SENTENCE)] or \
+            [m.end() for m in _ANY_END.finditer(piece, 0, MAX_SENTENCE)]
         cut = ends[-1] if ends else piece.rfind(" ", 0, MAX_SENTENCE) + 1 or MAX_SENTENCE
         yield piece[:cut].strip()
         piece = piece[cut:]

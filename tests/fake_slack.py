@@ -55,6 +55,7 @@ class FakeSlack:
         self.calls: list[Call] = []
         self.files: dict[str, tuple[str, bytes, str]] = {}
         self.limited: set[str] = set()  # methods answered once with 429
+        self.refused: dict[str, str] = {}  # methods answered {"ok": false, "error": CODE}, as Slack refuses them
         self.token_valid = True
         self.socket_url = ""  # what apps.connections.open hands out (a FakeSocketMode)
         self._changed = threading.Condition()
@@ -75,6 +76,9 @@ class FakeSlack:
                     fake.limited.discard(method)
                     fake.record(Call(method + " (429)", args, dict(self.headers)))
                     return self.reply(429, {"ok": False, "error": "ratelimited"}, {"Retry-After": "0"})
+                if method in fake.refused:
+                    fake.record(Call(method + " (refused)", args, dict(self.headers)))
+                    return self.reply(200, {"ok": False, "error": fake.refused[method]})
                 fake.record(Call(method, args, dict(self.headers)))
                 self.reply(200, fake.answer(method, args))
 

@@ -27,6 +27,7 @@ from bot import Newsdesk, Settings, build_newsdesk
 from bot.digest import Digest
 from bot.embedder import Embedder
 from bot.ledger import Subscription
+from bot.messages import conversation_key
 from bot.settings import Secret
 from bot.store import utc_now
 
@@ -207,8 +208,9 @@ def test_quote_on_demand_shows_the_cited_sentences_only_to_the_asker(slack: Rig)
 
 
 def test_a_long_result_is_split_into_messages_within_slacks_limits(slack: Rig) -> None:
-    # Sentences of ~6,900 characters: the long summary's sections and messages must split, losing nothing.
-    sentences = [f"Point {i} says " + " ".join(f"word{i}x{j}" for j in range(700)) + "." for i in range(20)]
+    # Sentences of ~2,900 characters (near the longest newsdesk keeps), each a demand, so the long summary's 17
+    # points cannot fit one message: its sections and messages must split, losing nothing.
+    sentences = [f"Point {i} says we must " + " ".join(f"word{i}x{j}" for j in range(300)) + "." for i in range(20)]
     slack.command("/summarize", "--length long " + " ".join(sentences))
     first = slack.responses()[0]
     time.sleep(1.0)
@@ -280,7 +282,7 @@ def test_the_manifest_declares_what_the_adapter_answers_and_no_more_scopes() -> 
     assert commands == {"summarize", "ask", "editorials", "digest", "newsdesk"}
     assert [s["callback_id"] for s in manifest["features"]["shortcuts"]] == [SHORTCUT]
     assert set(manifest["oauth_config"]["scopes"]["bot"]) == {
-        "commands", "chat:write", "app_mentions:read", "files:read", "channels:history", "groups:history"}
+        "commands", "chat:write", "chat:write.public", "app_mentions:read", "files:read", "channels:history", "groups:history"}
     assert manifest["settings"]["socket_mode_enabled"] is True
 
 
@@ -307,3 +309,137 @@ def test_serve_starts_slack_in_http_mode_from_the_settings(tmp_path: Path, embed
         running.join(10)
         assert not running.is_alive() and "console" not in out.getvalue()
         desk.store.close()
+
+
+def _twice(rig: Rig, event: dict[str, object], n: int, message_first: bool) -> None:
+    """One mention as Slack delivers it in a channel the bot is in: as `app_mention` and as `message`."""
+    as_message = {**event, "type": "message"}
+    pair = [(as_message, f"EvM{n}"), (event, f"EvA{n}")]
+    for body, event_id in pair if message_first else pair[::-1]:
+        assert rig.event(body, event_id)[0] == 200
+
+
+@pytest.mark.parametrize("message_first", [True, False])
+def test_a_mention_delivered_twice_is_answered_once_in_either_order(slack: Rig, message_first: bool) -> None:
+    seed = slack.desk.add(slack.desk.reader.from_source(str(SEED)))
+    slack.desk.store.remember(conversation_key("slack", "C1", "500.000001"), seed.id)  # the thread's editorial
+    _twice(slack, mention("Who ended the siege?", "500.000001"), 1, message_first)
+    _twice(slack, mention("Who ended the siege?", "500.000002", thread_ts="500.000001"), 2, message_first)
+    slack.event(mention("What does it call for?", "500.000003"), "EvEnd")  # a marker that the queue drained
+    answers = slack.fake.wait("chat.postMessage", 3)
+    time.sleep(0.5)
+    assert len(slack.fake.of("chat.postMessage")) == 3
+    assert sorted(str(c.args["thread_ts"]) for c in answers) == ["500.000001", "500.000001", "500.000003"]
+    assert sum("Sindh police officers" in c.text() for c in answers) == 2
+
+
+def test_a_burst_of_mentions_each_sent_twice_at_once_is_answered_twenty_of_twenty(slack: Rig) -> None:
+    slack.desk.add(slack.desk.reader.from_source(str(SEED)))
+    events = [mention(f"Who ended the siege? ({i})", f"600.{i:06d}") for i in range(20)]
+    with ThreadPoolExecutor(8) as pool:
+        list(pool.map(lambda i: _twice(slack, events[i], i, i % 2 == 0), range(20)))
+    answers = slack.fake.wait("chat.postMessage", 20, timeout=120)
+    time.sleep(0.5)
+    assert len(slack.fake.of("chat.postMessage")) == 20
+    assert sorted(str(c.args["thread_ts"]) for c in answers) == [f"600.{i:06d}" for i in range(20)]
+
+
+def test_a_shortcut_where_newsdesk_is_not_a_member_tells_the_user_privately(slack: Rig) -> None:
+    slack.fake.refused["chat.postMessage"] = "not_in_channel"
+    payload = {"type": "message_action", "callback_id": "summarize_message", "trigger_id": "1.2",
+               "response_url": slack.fake.url("/response/C7"), "team": {"id": "T1"}, "user": {"id": "U1"},
+               "channel": {"id": "C7"}, "message": {"type": "message", "user": "U3", "ts": "700.000001",
+                                                    "text": SEED.read_text()}}
+    assert signed_post(slack.url, interaction_body(payload))[0] == 200
+    told = slack.fake.wait("response_url")[0]
+    assert told.args["response_type"] == "ephemeral"
+    assert "invite it with `/invite @newsdesk`" in told.text() and "<#C7>" in told.text()
+    assert "Security stocktaking" in told.text() and "TL;DR" in told.text()  # the answer itself, not lost
+
+
+def test_an_answer_whose_progress_note_vanished_is_posted_anew(slack: Rig) -> None:
+    slack.fake.refused["chat.update"] = "message_not_found"  # someone deleted the note meanwhile
+    slack.fake.share("F2", "security.txt", SEED.read_bytes())
+    slack.event(mention("", "710.000001", files=[{"id": "F2", "name": "security.txt"}]), "Ev71")
+    posted = slack.fake.wait("chat.postMessage", 2)
+    assert posted[0].args["text"].startswith("Reading the editorial")
+    assert "Security stocktaking" in posted[1].text() and posted[1].args["thread_ts"] == "710.000001"
+
+
+def test_a_failed_thread_reply_is_given_to_the_asker_as_an_ephemeral_message(slack: Rig) -> None:
+    slack.desk.add(slack.desk.reader.from_source(str(SEED)))
+    slack.fake.refused["chat.postMessage"] = "is_archived"
+    slack.event(mention("Who ended the siege?", "720.000001"), "Ev72")
+    [told] = slack.fake.wait("chat.postEphemeral")
+    assert told.args["user"] == "U1" and "archived" in told.text() and "Sindh police officers" in told.text()
+
+
+def _long_editorials(rig: Rig, count: int, sentences_each: int = 12) -> None:
+    """Editorials whose sentences are each ~2,900 characters, so their digest cannot fit five Slack messages."""
+    for n in range(count):
+        sentences = [f"Editorial {n} point {i} says we must " + " ".join(f"w{n}x{i}x{j}" for j in range(280)) + "."
+                     for i in range(sentences_each)]
+        rig.desk.add(rig.desk.reader.from_text(f"Long editorial number {n}\n\n" + " ".join(sentences)))
+
+
+def test_a_long_digest_uses_a_response_url_at_most_five_times_and_continues_in_a_thread(slack: Rig) -> None:
+    _long_editorials(slack, 15)
+    slack.command("/digest", "now")
+    slack.fake.wait("chat.postMessage", 2, timeout=120)
+    time.sleep(1.0)
+    responses = slack.fake.of("response_url")
+    assert len(responses) <= 5
+    posted = slack.fake.of("chat.postMessage")
+    assert posted[0].args.get("thread_ts") in (None, "") and "continued" in posted[0].text()
+    assert all(c.args["thread_ts"] == "1700000000.000001" for c in posted[1:])
+    everything = " ".join(c.text() for c in responses + posted)
+    assert all(f"Long editorial number {n}" in everything for n in range(15))
+    for call in responses + posted:
+        assert len(str(call.args["text"])) <= 40_000 and len(call.args.get("blocks") or []) <= 50  # type: ignore[arg-type]
+
+
+def test_the_quote_button_splits_a_long_quotation_like_every_other_reply(slack: Rig) -> None:
+    _long_editorials(slack, 1, sentences_each=30)  # ~86,000 characters of quotation
+    editorial = slack.desk.store.latest(1)[0]
+    value = f"{editorial.id}:{','.join(str(n) for n in range(1, len(editorial.sentences) + 1))}"
+    payload = {"type": "block_actions", "trigger_id": "1.3", "team": {"id": "T1"}, "user": {"id": "U1"},
+               "channel": {"id": "C1"}, "response_url": slack.fake.url("/response/C1"),
+               "actions": [{"action_id": "newsdesk_quote", "value": value, "type": "button", "block_id": "b1",
+                            "action_ts": "1.4"}]}
+    assert signed_post(slack.url, interaction_body(payload))[0] == 200
+    slack.fake.wait("response_url", 1)
+    time.sleep(1.0)
+    calls = slack.fake.of("response_url")
+    assert 2 <= len(calls) <= 5 and all(c.args["response_type"] == "ephemeral" for c in calls)
+    assert all(len(str(c.args["text"])) <= 40_000 for c in calls)
+    quoted = " ".join(c.text() for c in calls)
+    assert all(f"`[{n}]`" in quoted for n in range(1, len(editorial.sentences) + 1))
+
+
+@pytest.mark.parametrize("message_first", [True, False])
+def test_socket_mode_answers_a_mention_delivered_twice_once(tmp_path: Path, embedder: Embedder,
+                                                           message_first: bool) -> None:
+    with FakeSlack() as fake:
+        link = FakeSocketMode()
+        fake.socket_url = link.url
+        settings = Settings(db_path=tmp_path / "socket.db", slack_bot_token=Secret(BOT_TOKEN),
+                            slack_app_token=Secret("xapp-test-token"), slack_api_url=fake.url("/api/"))
+        desk = build_newsdesk(settings, embedder=embedder)
+        desk.add(desk.reader.from_source(str(SEED)))
+        running = start_slack(desk)
+        try:
+            assert link.connected.wait(10)
+            for n in range(10):
+                event = mention(f"Who ended the siege? ({n})", f"800.{n:06d}")
+                pair = [({**event, "type": "message"}, f"EvM{n}"), (event, f"EvA{n}")]
+                for body, event_id in pair if message_first else pair[::-1]:
+                    link.send({"envelope_id": f"env-{event_id}", "type": "events_api", "accepts_response_payload":
+                               False, "payload": json.loads(event_body(body, event_id))})
+            answers = fake.wait("chat.postMessage", 10, timeout=120)
+            time.sleep(0.5)
+            assert len(fake.of("chat.postMessage")) == 10
+            assert sorted(str(c.args["thread_ts"]) for c in answers) == [f"800.{n:06d}" for n in range(10)]
+        finally:
+            running.close()
+            link.close()
+            desk.store.close()
