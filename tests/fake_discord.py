@@ -67,6 +67,7 @@ class FakeDiscord:
     def __init__(self, message_content: bool = False) -> None:
         self.calls: list[Call] = []
         self.files: dict[str, bytes] = {}
+        self.deleted: set[str] = set()  # message ids a user deleted: replies to them fail unless told not to
         self.flags = MESSAGE_CONTENT if message_content else 0
         self.identify: dict[str, Any] | None = None
         self.ready = threading.Event()
@@ -150,6 +151,12 @@ class FakeDiscord:
             return _json({"url": self.gateway, "shards": 1, "session_start_limit": {
                 "total": 1000, "remaining": 1000, "reset_after": 0, "max_concurrency": 1}})
         if request.method == "POST" and (path.endswith("/messages") or path.startswith("/webhooks/")):
+            reference = body.get("message_reference") or {}
+            if str(reference.get("message_id")) in self.deleted and reference.get("fail_if_not_exists", True):
+                self._record(Call("POST (refused)", path, body))
+                return _json({"message": "Invalid Form Body", "code": 50035, "errors": {"message_reference": {
+                    "_errors": [{"code": "MESSAGE_REFERENCE_UNKNOWN_MESSAGE", "message": "Unknown message"}]}}},
+                    status=400)
             channel = path.split("/")[2] if path.startswith("/channels/") else str(CHANNEL_ID)
             created = self._message(channel, body)
             self._record(Call(request.method, path, body, created["id"]))

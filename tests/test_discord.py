@@ -289,3 +289,26 @@ def test_serve_runs_discord_beside_slack(tmp_path: Path, embedder: Embedder, mon
             fake.close()
             desk.store.close()
     assert not serving.is_alive()
+
+
+def test_a_reply_to_a_mention_deleted_meanwhile_is_still_posted(rig: Rig) -> None:
+    rig.desk.add(rig.desk.reader.from_source(str(SEED)))
+    message = rig.fake.message(f"<@{BOT_ID}> Who ended the siege?")
+    rig.fake.deleted.add(message["id"])  # the user deleted it while newsdesk was working
+    rig.fake.dispatch("MESSAGE_CREATE", message)
+    [answer] = rig.fake.wait_posts(1)
+    assert answer.body["message_reference"]["fail_if_not_exists"] is False
+    assert "Sindh police officers" in answer.text()
+
+
+def test_mention_tokens_in_a_title_show_as_text(rig: Rig) -> None:
+    title = f"A word for <@&{GUILD_ID}> and <@{USER_ID}> in <#{CHANNEL_ID}>"
+    body = SEED.read_text().split("\n", 1)[1]
+    rig.desk.add(rig.desk.reader.from_text(f"{title}\n{body}"))
+    rig.command("summarize", text=f"{title}\n{body}"[:3900])
+    rig.command("editorials")
+    posts = rig.fake.wait_posts(2)
+    summary = next(p for p in posts if p.body.get("embeds"))
+    listing = next(p for p in posts if not p.body.get("embeds"))
+    assert embed(summary)["title"] == "A word for @role and @user in #channel"
+    assert "A word for @role and @user in #channel" in listing.text() and "<@" not in listing.text()

@@ -111,8 +111,9 @@ def build_client(desk: Newsdesk, settings: Settings, *, message_content: bool) -
         for reply in replies:
             for out in outgoing(reply):
                 if first:
-                    sent = await message.channel.send(out.content, embeds=list(out.embeds), reference=message,
-                                                      allowed_mentions=NOBODY)
+                    # the user may have deleted their message while newsdesk worked: answer all the same
+                    sent = await message.channel.send(out.content, embeds=list(out.embeds), allowed_mentions=NOBODY,
+                                                      reference=message.to_reference(fail_if_not_exists=False))
                 else:
                     sent = await message.channel.send(out.content, embeds=list(out.embeds), allowed_mentions=NOBODY)
                 first = False

@@ -4,6 +4,7 @@ and 6,000 characters a message). Long parts are split at line, sentence or word 
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import discord
@@ -13,7 +14,7 @@ from bot.messages import Reply
 from bot.render import Markup, answer_body, dateline, split_text
 from bot.summary import Point, Summary
 
-__all__ = ["MESSAGE_LIMIT", "Outgoing", "outgoing"]
+__all__ = ["MESSAGE_LIMIT", "Outgoing", "as_text", "outgoing"]
 
 MESSAGE_LIMIT = 2000
 DESCRIPTION_LIMIT = 4096
@@ -22,6 +23,9 @@ FIELD_LIMIT = 1024
 EMBEDS_PER_MESSAGE = 10
 MESSAGE_EMBED_TOTAL = 6000
 COLOUR = discord.Colour(0x1D3557)
+_TOKENS = ((re.compile(r"<@&(\d+)>"), "@role"), (re.compile(r"<@!?(\d+)>"), "@user"),
+           (re.compile(r"<#(\d+)>"), "#channel"), (re.compile(r"<(a?):(\w+):\d+>"), r":\2:"),
+           (re.compile(r"</([\w -]+):\d+>"), r"/\1"))
 MARKDOWN = Markup(strong="**{}**", quote="> {}", number="`[{}]`", aside="\n— *{}*", bullet="• {}", gap="\n")
 
 
@@ -33,13 +37,21 @@ class Outgoing:
     embeds: tuple[discord.Embed, ...] = ()
 
 
+def as_text(text: str) -> str:
+    """Discord's mention, channel, emoji and command tokens written out as the text they stand for: an editorial
+    that quotes `<@&123>` shows "@role" (an embed title would show the raw token, a message a live mention)."""
+    for token, words in _TOKENS:
+        text = token.sub(words, text)
+    return text
+
+
 def outgoing(reply: Reply) -> list[Outgoing]:
     """The reply as one or more Discord messages."""
     if reply.summary is not None:
         return _pack(_summary_embeds(reply.summary))
     if reply.answer is not None:
         return _pack(_answer_embeds(reply.answer))
-    return [Outgoing(content=piece) for piece in split_text(reply.text, MESSAGE_LIMIT)]
+    return [Outgoing(content=piece) for piece in split_text(as_text(reply.text), MESSAGE_LIMIT)]
 
 
 def _summary_embeds(summary: Summary) -> list[discord.Embed]:
@@ -71,6 +83,7 @@ def _bullets(points: tuple[Point, ...]) -> list[str]:
 
 def _embeds(title: str, body: str, footer: str, url: str | None) -> list[discord.Embed]:
     """The body over as many embeds as it needs; a title too long for the title line opens the description."""
+    title, body = as_text(title), as_text(body)
     if len(title) > TITLE_LIMIT:
         body, title = f"**{title}**\n{body}", ""
     pieces = split_text(body, DESCRIPTION_LIMIT)
