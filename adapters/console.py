@@ -7,16 +7,20 @@ It only translates: a line becomes a `Request`, each `Reply` becomes printed tex
 from __future__ import annotations
 
 import getpass
+import logging
 import sys
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from typing import TextIO
 
+from bot.cleaning import decode_text, without_surrogates
 from bot.messages import Attachment, Reply, Request
 from bot.store import utc_now
 
 __all__ = ["run_console", "to_request"]
+
+log = logging.getLogger(__name__)
 
 Handler = Callable[[Request], list[Reply]]
 _QUIT = {"quit", "exit", "/quit", "/exit"}
@@ -54,22 +58,38 @@ def run_console(handle: Handler, *, max_bytes: int, stdin: TextIO = sys.stdin, s
     while True:
         if interactive:
             print("newsdesk> ", end="", file=stdout, flush=True)
-        line = stdin.readline()
-        if not line:
+        line = _read_line(stdin)
+        if line is None:
             break
         if not line.strip():
             continue
         if line.strip().lower() in _QUIT:
             break
-        request = to_request(line, user, clock(), max_bytes)
-        replies = [request] if isinstance(request, Reply) else handle(request)
+        try:
+            request = to_request(line, user, clock(), max_bytes)
+            replies = [request] if isinstance(request, Reply) else handle(request)
+        except Exception:  # the core answers every input; this is the last guard of a session
+            log.exception("the console could not answer a line")
+            replies = [Reply(text="Something went wrong on newsdesk's side; the details are in its log.",
+                             is_error=True)]
         for reply in replies:
-            print(reply.text, file=stdout)
+            print(without_surrogates(reply.text), file=stdout)
         print(file=stdout, flush=True)
+
+
+def _read_line(stdin: TextIO) -> str | None:
+    """One line as text, whatever bytes were pasted (UTF-8, Latin-1, binary); None at the end of input."""
+    raw = getattr(stdin, "buffer", None)
+    if raw is None:  # a text stream that was never bytes (a test's StringIO)
+        return stdin.readline() or None
+    data = raw.readline()
+    if not data:
+        return None
+    return decode_text(data) or data.decode("utf-8", errors="replace")
 
 
 def _is_file(path: Path) -> bool:
     try:
         return path.is_file()
-    except OSError:
+    except (OSError, ValueError):  # a name too long, or with a NUL byte in it
         return False

@@ -59,6 +59,8 @@ def _parser() -> argparse.ArgumentParser:
     commands.add_parser("serve", help="run the configured chat adapters (the console when none is)")
     for sub in {id(p): p for name, p in commands.choices.items() if name != "eval"}.values():  # aliases share one
         sub.add_argument("--json", action="store_true", help="print JSON instead of text")
+    for sub in {id(p): p for p in commands.choices.values()}.values():
+        sub.add_argument("--verbose", action="store_true", help="log what newsdesk does to standard error")
     for sub in (summarize, ask):
         sub.add_argument("--engine", help="this command's engine: extractive, seq2seq or chat")
         sub.add_argument("--model", help="this command's model: a cached hub id, a folder or a .gguf file")
@@ -76,9 +78,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings = load_settings()
         if getattr(args, "engine", None) or getattr(args, "model", None):
             settings = replace(settings, engine=args.engine or settings.engine, model=args.model or settings.model)
-        # A server's admin reads its log; an editor at the console or a shell reads only the answers.
+        # A server's admin reads its log; an editor at the console or a shell reads only the answers (and a
+        # refusal's one sentence), unless they ask for the log with --verbose or NEWSDESK_LOG_LEVEL.
         serving = args.command == "serve" and bool(settings.platforms)
-        _log_to_stderr(settings.log_level or ("INFO" if serving else "WARNING"), settings.secrets)
+        level = settings.log_level or ("DEBUG" if args.verbose else "INFO" if serving else None)
+        if level:
+            _log_to_stderr(level, settings.secrets)
+        elif not logging.getLogger().handlers:
+            logging.getLogger().addHandler(logging.NullHandler())  # not even Python's last-resort WARNING lines
         desk = build_newsdesk(settings)
         return _run(desk, args)
     except (BadInput, SettingsError) as error:

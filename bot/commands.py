@@ -8,9 +8,11 @@ from __future__ import annotations
 import logging
 import re
 import time
+from dataclasses import replace
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
+from bot.cleaning import without_surrogates
 from bot.errors import BadInput, short
 from bot.ledger import Subscription
 from bot.messages import Reply, Request
@@ -40,6 +42,7 @@ def command_word(word: str) -> str | None:
 def dispatch(desk: Newsdesk, request: Request) -> list[Reply]:
     """Run one command. Bad input becomes a private one-sentence reply; a bug becomes an apology and a log."""
     started = time.perf_counter()
+    request = replace(request, text=without_surrogates(request.text))  # broken UTF-16 or JSON escapes
     word, rest = _words(request.text)
     command = command_word(word) or word.lstrip("/").lower()
     try:

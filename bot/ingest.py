@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from bot.cleaning import without_surrogates
 from bot.documents import Document, read_document
 from bot.editorial import Editorial, make_editorial
 from bot.errors import BadInput, short
@@ -40,7 +41,7 @@ class Reader:
             return self.from_link(source)
         path = Path(source).expanduser()
         if not path.is_file():
-            raise BadInput(f"{short(source)} is neither a file newsdesk can find nor an http(s) link.")
+            raise BadInput(f"{short(source, 160)} is neither a file newsdesk can find nor an http(s) link.")
         if path.stat().st_size > self.max_bytes:
             raise BadInput(f"{path.name} is larger than newsdesk's limit of {self.max_bytes:,} bytes.")
         return self._editorial(read_document(path.read_bytes(), path.name), str(path))
@@ -71,5 +72,5 @@ class Reader:
                 f"That text is {len(document.text):,} characters long and newsdesk reads at most "
                 f"{self.max_chars:,}: send one editorial at a time."
             )
-        return make_editorial(document.text, source, title=document.title, published=document.published,
-                              byline=document.byline)
+        return make_editorial(document.text, without_surrogates(source), title=document.title,
+                              published=document.published, byline=document.byline)

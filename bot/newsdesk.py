@@ -7,6 +7,7 @@ from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from bot.answer import Answer
+from bot.cleaning import without_surrogates
 from bot.commands import dispatch
 from bot.editorial import Editorial
 from bot.embedder import Embedder
@@ -80,7 +81,7 @@ class Newsdesk:
 
     def ask(self, question: str, editorial: Editorial | None, platform: str | None = None) -> Answer:
         """Answer from one editorial, or from the whole library when `editorial` is None."""
-        question = " ".join(question.split())
+        question = " ".join(without_surrogates(question).split())
         if not question:
             raise BadInput("Ask a question after /ask, for example: /ask Who ended the siege?")
         if len(question) > _MAX_QUESTION:

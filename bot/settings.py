@@ -6,6 +6,7 @@ Nothing below `build_newsdesk` reads `os.environ`; every knob is a field here an
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -14,7 +15,8 @@ from typing import TypeVar
 from dotenv import dotenv_values
 from platformdirs import user_data_dir
 
-from bot.errors import SettingsError
+from bot.errors import SettingsError, short
+from bot.fetcher import without_credentials
 
 __all__ = ["PRECISIONS", "Secret", "Settings", "load_settings"]
 
@@ -117,14 +119,15 @@ def load_settings(environ: Mapping[str, str] | None = None, env_file: Path | Non
         try:
             return parse(raw)
         except ValueError as error:
-            raise SettingsError(f"{name}={raw!r} is not valid: {error}. Fix it in the environment or .env.") from None
+            shown = short(without_credentials(raw), 80)  # never a password in a log or on a screen
+            raise SettingsError(f"{name}={shown!r} is not valid: {error}. Fix it in the environment or .env.") from None
 
     defaults = Settings()
     precision = get("NEWSDESK_PRECISION", str, defaults.precision)
     if precision not in PRECISIONS:
         raise SettingsError(f"NEWSDESK_PRECISION must be one of {', '.join(PRECISIONS)}, not {precision!r}.")
     settings = Settings(
-        db_path=get("NEWSDESK_DB", _path, defaults.db_path),
+        db_path=get("NEWSDESK_DB", _database, defaults.db_path),
         engine=get("NEWSDESK_ENGINE", str, defaults.engine),
         model=get("NEWSDESK_MODEL", str, None),
         device=get("NEWSDESK_DEVICE", _choice("auto", "cpu", "cuda"), defaults.device),
@@ -159,6 +162,17 @@ def load_settings(environ: Mapping[str, str] | None = None, env_file: Path | Non
 
 def _path(raw: str) -> Path:
     return Path(raw).expanduser()
+
+
+def _database(raw: str) -> Path:
+    if re.match(r"^[A-Za-z][A-Za-z0-9+.-]*://", raw):
+        raise ValueError("newsdesk keeps its library in a SQLite file, so give a file path such as "
+                         "/var/lib/newsdesk/newsdesk.db (database URLs are not supported)")
+    path = _path(raw)
+    if path.is_dir():
+        raise ValueError("that is a folder; give the path of the database file inside it, such as "
+                         f"{path / 'newsdesk.db'}")
+    return path
 
 
 def _positive_int(raw: str) -> int:
