@@ -282,7 +282,8 @@ def test_the_manifest_declares_what_the_adapter_answers_and_no_more_scopes() -> 
     assert commands == {"summarize", "ask", "editorials", "digest", "newsdesk"}
     assert [s["callback_id"] for s in manifest["features"]["shortcuts"]] == [SHORTCUT]
     assert set(manifest["oauth_config"]["scopes"]["bot"]) == {
-        "commands", "chat:write", "chat:write.public", "app_mentions:read", "files:read", "channels:history", "groups:history"}
+        "commands", "chat:write", "chat:write.public", "app_mentions:read", "files:read", "channels:history",
+        "groups:history"}
     assert manifest["settings"]["socket_mode_enabled"] is True
 
 
