@@ -51,10 +51,13 @@ class Newsdesk:
         self.engine = engine
 
     def add(self, editorial: Editorial) -> Editorial:
-        """Store an editorial (once, however often it arrives) with its sentence vectors."""
-        stored = self.store.save(editorial)
-        self.index(stored)
-        return stored
+        """Store an editorial (once, however often it arrives) with its sentence vectors, in one transaction."""
+        known = self.store.get(editorial.id)
+        if known is not None and known.sha256 == editorial.sha256:
+            self.index(known)
+            return known
+        vectors = self.embedder.encode(editorial.sentences)
+        return self.store.save(editorial, vectors=(self.embedder.name, vectors))
 
     def index(self, editorial: Editorial) -> Indexed:
         """The editorial with its sentence vectors, computed once and then read from the store."""

@@ -61,8 +61,9 @@ class Store:
         with self._lock:
             self._db.close()
 
-    def save(self, editorial: Editorial) -> Editorial:
-        """Store an editorial unless its text is already there; return the stored one."""
+    def save(self, editorial: Editorial, vectors: tuple[str, np.ndarray] | None = None) -> Editorial:
+        """Store an editorial unless its text is already there, with its sentence vectors (model name, matrix) in
+        the same transaction, so no editorial is ever stored without them; return the stored one."""
         with self._transaction() as db:
             row = db.execute("SELECT id FROM editorials WHERE sha256 = ?", (editorial.sha256,)).fetchone()
             if row is None:
@@ -78,6 +79,8 @@ class Store:
                     "INSERT INTO sentences (editorial_id, number, text) VALUES (?, ?, ?)",
                     [(editorial.id, n, text) for n, text in enumerate(editorial.sentences, start=1)],
                 )
+                if vectors is not None:
+                    self._write_vectors(db, editorial.id, *vectors)
                 return replace(editorial, stored_at=stored_at)
         stored = self.get(row["id"])
         assert stored is not None
@@ -118,10 +121,14 @@ class Store:
 
     def save_vectors(self, editorial_id: str, model: str, vectors: np.ndarray) -> None:
         with self._transaction() as db:
-            db.execute(
-                "INSERT OR REPLACE INTO embeddings (editorial_id, model, dimensions, vectors) VALUES (?, ?, ?, ?)",
-                (editorial_id, model, vectors.shape[1], np.ascontiguousarray(vectors, dtype=np.float32).tobytes()),
-            )
+            self._write_vectors(db, editorial_id, model, vectors)
+
+    @staticmethod
+    def _write_vectors(db: sqlite3.Connection, editorial_id: str, model: str, vectors: np.ndarray) -> None:
+        db.execute(
+            "INSERT OR REPLACE INTO embeddings (editorial_id, model, dimensions, vectors) VALUES (?, ?, ?, ?)",
+            (editorial_id, model, vectors.shape[1], np.ascontiguousarray(vectors, dtype=np.float32).tobytes()),
+        )
 
     def cached_summary(self, sha256: str, engine: str, settings: str) -> dict[str, Any] | None:
         with self._lock:

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import os
+import sqlite3
 import subprocess
 import sys
 import textwrap
+import time
 from pathlib import Path
 
 import numpy as np
@@ -82,3 +85,37 @@ def test_two_processes_write_to_one_store_at_once(tmp_path: Path) -> None:
     processes = [subprocess.Popen([sys.executable, "-c", writer, name]) for name in ("one", "two")]
     assert [p.wait(timeout=60) for p in processes] == [0, 0]
     assert Store(path).count() == 80
+
+
+def test_an_editorial_killed_mid_add_is_never_stored_without_its_vectors(tmp_path: Path) -> None:
+    """`newsdesk add` killed with SIGKILL between editorials: each one stored is stored whole, vectors included."""
+    body = SEED.read_text()
+    sources = []
+    for n in range(40):
+        source = tmp_path / f"editorial-{n}.txt"
+        source.write_text(body.replace("Karachi", f"Karachi-{n}"))
+        sources.append(str(source))
+    database = tmp_path / "killed.db"
+    environment = {**os.environ, "NEWSDESK_DB": str(database)}
+    for trial in range(3):
+        adding = subprocess.Popen([sys.executable, "-m", "bot", "add", *sources], env=environment,
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and adding.poll() is None:
+            if database.exists() and _count(database) >= 2 * trial + 2:
+                break
+            time.sleep(0.01)
+        adding.kill()
+        adding.wait()
+        with sqlite3.connect(database) as db:
+            unindexed = db.execute("SELECT COUNT(*) FROM editorials WHERE id NOT IN "
+                                   "(SELECT editorial_id FROM embeddings)").fetchone()[0]
+        assert _count(database) >= 1 and unindexed == 0
+
+
+def _count(database: Path) -> int:
+    try:
+        with sqlite3.connect(database, timeout=1) as db:
+            return int(db.execute("SELECT COUNT(*) FROM editorials").fetchone()[0])
+    except sqlite3.OperationalError:  # the schema is not there yet
+        return 0
