@@ -74,6 +74,7 @@ def serve(desk: Newsdesk, stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdout
         serve(build_newsdesk(load_settings()))    # what `newsdesk serve` does
     """
     stop = stop or threading.Event()
+    desk.warm_up()  # the first answer after a start is as fast as the tenth
     posters, closers = _start_platforms(desk)
     if not posters:
         hints = "; ".join(f"{platform}: set {' and '.join(names)}" for platform, names in PLATFORMS.items())
@@ -88,7 +89,7 @@ def serve(desk: Newsdesk, stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdout
         if "console" in posters:
             open_console(desk, stdin=stdin, stdout=stdout, seeds=SEEDS)
         else:
-            log.info("newsdesk is serving %s; Ctrl-C stops it", ", ".join(sorted(posters)))
+            log.info("newsdesk is ready: serving %s; Ctrl-C stops it", ", ".join(sorted(posters)))
             while not stop.wait(1.0):
                 pass
     except KeyboardInterrupt:
@@ -97,6 +98,7 @@ def serve(desk: Newsdesk, stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdout
         stop.set()
         for close in closers:
             close()
+        rounds.join(timeout=60)  # a round in progress finishes before the interpreter tears its threads down
 
 
 def _start_platforms(desk: Newsdesk) -> tuple[dict[str, Poster], list[Callable[[], None]]]:

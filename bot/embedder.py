@@ -79,6 +79,11 @@ class Embedder:
                 vectors[batch] = pooled.numpy()
         return vectors
 
+    @property
+    def loaded(self) -> bool:
+        """Whether the model is in memory."""
+        return self._loaded is not None
+
     def load(self) -> None:
         """Load the model now rather than on the first request (start-up warms it this way)."""
         self._load()

@@ -81,3 +81,25 @@ def test_serve_never_prints_a_token(desk: Newsdesk, caplog: object) -> None:
     assert "Slack did not start" in logged and "invalid" in logged and "console" in out.getvalue()
     for secret in ("discord-secret-value", "xoxb-secret", "xapp-secret"):
         assert secret not in out.getvalue() and secret not in logged and secret not in repr(desk.settings)
+
+
+
+def test_a_console_session_of_serve_exits_cleanly_every_time(tmp_path: Path) -> None:
+    """/summarize, /ask and quit on stdin, twenty times: exit 0 each time, never "terminate called without an active
+    exception" (exit 134) from a native thread pool torn down under a running round."""
+    import os
+    import subprocess
+    import sys
+    from concurrent.futures import ThreadPoolExecutor
+
+    def session(n: int) -> tuple[int, str]:
+        environment = {**os.environ, "NEWSDESK_DB": str(tmp_path / f"serve-{n}.db")}
+        for name in ("SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "DISCORD_TOKEN", "NEWSDESK_LOG_LEVEL"):
+            environment.pop(name, None)
+        done = subprocess.run([sys.executable, "-m", "bot", "serve"], input="/summarize\n/ask Who ended the siege?\n"
+                              "quit\n", capture_output=True, text=True, timeout=180, env=environment)
+        return done.returncode, done.stderr[-300:]
+
+    with ThreadPoolExecutor(2) as pool:
+        results = list(pool.map(session, range(20)))
+    assert [code for code, _ in results] == [0] * 20, [err for code, err in results if code]

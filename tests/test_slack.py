@@ -444,3 +444,30 @@ def test_socket_mode_answers_a_mention_delivered_twice_once(tmp_path: Path, embe
             running.close()
             link.close()
             desk.store.close()
+
+
+def test_serve_loads_the_model_before_slack_can_reach_it(tmp_path: Path) -> None:
+    """The first answer after a start must not wait 12-18 s for the model: it is loaded before the port opens."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    cold = Embedder()
+    with FakeSlack() as fake:
+        settings = Settings(db_path=tmp_path / "cold.db", slack_bot_token=Secret(BOT_TOKEN),
+                            slack_signing_secret=Secret(SIGNING_SECRET), slack_port=port,
+                            slack_api_url=fake.url("/api/"))
+        desk = build_newsdesk(settings, embedder=cold)
+        stop = threading.Event()
+        running = threading.Thread(target=serve, args=(desk,), kwargs={"stop": stop, "stdout": io.StringIO()})
+        running.start()
+        try:
+            deadline = time.monotonic() + 120
+            while time.monotonic() < deadline:
+                with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                    break
+                time.sleep(0.01)
+            assert cold.loaded  # the port is open only once the model is in memory
+        finally:
+            stop.set()
+            running.join(30)
+            desk.store.close()

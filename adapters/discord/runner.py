@@ -74,7 +74,12 @@ def start_discord(desk: Newsdesk) -> DiscordRunning:
         raise SettingsError("Set DISCORD_TOKEN in the environment or .env to run the Discord adapter.")
     token = desk.settings.discord_token.reveal()
     loop = asyncio.new_event_loop()
-    threading.Thread(target=loop.run_forever, name="discord", daemon=True).start()
+    thread = threading.Thread(target=loop.run_forever, name="discord", daemon=True)
+    thread.start()
+
+    def stop_loop() -> None:
+        loop.call_soon_threadsafe(loop.stop)
+        thread.join(timeout=30)  # its sockets and tasks end before the interpreter does
 
     def call(coroutine: Coroutine[Any, Any, T], timeout: float) -> T:
         return asyncio.run_coroutine_threadsafe(coroutine, loop).result(timeout)
@@ -82,7 +87,7 @@ def start_discord(desk: Newsdesk) -> DiscordRunning:
     try:
         content = call(message_content_allowed(token), 60)
     except BaseException:
-        loop.call_soon_threadsafe(loop.stop)
+        stop_loop()
         raise
     log.info("Discord: logging in%s", " with the Message Content intent" if content else
              " without the Message Content intent (mentions, replies and slash commands still work)")
@@ -95,7 +100,7 @@ def start_discord(desk: Newsdesk) -> DiscordRunning:
             call(client.close(), 30)
             call(_cancel_the_rest(), 30)
         finally:
-            loop.call_soon_threadsafe(loop.stop)
+            stop_loop()
 
     return DiscordRunning(client, discord_poster(client, loop), close)
 

@@ -38,6 +38,10 @@ class Engine(Protocol):
         """The method or prompt version, part of the audit record and of the summary cache key."""
         ...
 
+    def warm_up(self) -> None:
+        """Load what the engine needs now, so the first request after a start is as fast as the tenth."""
+        ...
+
     def summarize(self, indexed: Indexed, length: str) -> Summary:
         """Summarise one editorial at `length` (short, medium or long)."""
         ...

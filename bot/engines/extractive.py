@@ -60,6 +60,10 @@ class ExtractiveEngine:
     def model(self) -> str:
         return self.embedder.name
 
+    def warm_up(self) -> None:
+        """Load the sentence model and run it once (the first run also sets up its kernels)."""
+        self.embedder.encode(["newsdesk is ready."])
+
     def summarize(self, indexed: Indexed, length: str) -> Summary:
         """TL;DR, key points in document order, and the sentences that demand action."""
         editorial, vectors = indexed.editorial, indexed.vectors

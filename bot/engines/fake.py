@@ -26,6 +26,9 @@ class FakeEngine:
     version = "fake-v1"
     model = "none"
 
+    def warm_up(self) -> None:
+        """Nothing to load."""
+
     def summarize(self, indexed: Indexed, length: str) -> Summary:
         sentences = indexed.editorial.sentences
         count = key_point_count(len(sentences), length)

@@ -130,6 +130,15 @@ class _Generative:
     def key_sentences(self, indexed: Indexed, count: int) -> list[int]:
         return self.extractive.key_sentences(indexed, count)
 
+    def warm_up(self) -> None:
+        """Load the sentence model and the generative model; one that cannot load is logged, and the engine falls
+        back to extractive summaries with a note, as it would on the first request."""
+        self.extractive.warm_up()
+        try:
+            self.local.get()
+        except ModelUnavailable as error:
+            log.warning("%s", error)
+
 
 class Seq2SeqEngine(_Generative):
     """Any AutoModelForSeq2SeqLM (BART, PEGASUS, T5) by hub id or folder: abstractive, then guarded.
