@@ -18,12 +18,12 @@ from bot.errors import BadInput
 from bot.ledger import Subscription
 from bot.messages import Reply, conversation_key
 from bot.newsdesk import Newsdesk
+from bot.shipped import SEEDS
 
 __all__ = ["SEEDS", "console_poster", "newsroom_rounds", "open_console", "serve"]
 
 log = logging.getLogger(__name__)
 
-SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 # Each platform, the variables that switch it on. Their adapters arrive with their own issues.
 PLATFORMS = {
     "Slack": ("SLACK_BOT_TOKEN", "SLACK_APP_TOKEN"),

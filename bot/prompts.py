@@ -8,9 +8,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from string import Template
 
+from bot.shipped import PROMPTS
+
 __all__ = ["PROMPTS", "Prompt", "load_prompt"]
 
-PROMPTS = Path(__file__).resolve().parent.parent / "prompts"
 _DELIMITER = re.compile(r"<\s*/?\s*(?:editorial|excerpts|question)\s*>", re.IGNORECASE)
 
 
