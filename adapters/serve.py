@@ -36,11 +36,11 @@ def newsroom_rounds(desk: Newsdesk, posters: dict[str, Poster], stop: threading.
     """Poll the feeds and the inbox on their interval and post the digests that fall due, until `stop`."""
     from bot.feeds import poll_all
 
-    def post(subscription: Subscription, replies: list[Reply]) -> None:
+    def post(subscription: Subscription, reply: Reply, *, key: str, check: bool) -> None:
         poster = posters.get(subscription.platform)
         if poster is None:
             raise RuntimeError(f"no running adapter posts to {subscription.platform}")
-        poster(subscription, replies)
+        poster(subscription, reply, key=key, check=check)
 
     next_poll = clock()
     while not stop.is_set():
@@ -59,9 +59,9 @@ def console_poster(stdout: TextIO) -> Poster:
     """Post digests to the console: printed between the replies of the conversation."""
     lock = threading.Lock()
 
-    def post(subscription: Subscription, replies: list[Reply]) -> None:
+    def post(subscription: Subscription, reply: Reply, *, key: str, check: bool) -> None:
         with lock:
-            print("\n\n".join(reply.text for reply in replies), file=stdout, flush=True)
+            print(reply.text + "\n", file=stdout, flush=True)
 
     return post
 

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from bot.ledger import Ledger, Run, Subscription
 from bot.messages import Reply
@@ -19,7 +18,12 @@ __all__ = ["Digest", "DigestDesk", "Poster"]
 
 log = logging.getLogger(__name__)
 
-Poster = Callable[[Subscription, list[Reply]], None]
+class Poster(Protocol):
+    """Posts one digest message to the channel that subscribed. `key` names it (stable across restarts) so the
+    platform can tell whether it went out already; `check` asks it to look first, as it must for the first message
+    after a restart: the last one may have reached the channel just before newsdesk stopped."""
+
+    def __call__(self, subscription: Subscription, reply: Reply, *, key: str, check: bool) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -90,9 +94,17 @@ class DigestDesk:
         return posted
 
     def _send(self, subscription: Subscription, run: Run, post: Poster) -> int:
+        """Post the run's messages in order, each recorded as delivered; a resumed run starts after the last one."""
         digest = self.compose(run.since, run.until, subscription.conversation, subscription.feed_url)
         if digest.summaries:
-            post(subscription, digest.replies())
+            delivered = self.ledger.delivered(run) if run.resumed else set()
+            check = run.resumed
+            for position, reply in enumerate(digest.replies()):
+                if position in delivered:
+                    continue
+                post(subscription, reply, key=f"{run.key}.{position}", check=check)
+                self.ledger.deliver(run, position)
+                check = False
         self.ledger.finish(run, [s.editorial.id for s in digest.summaries])
         log.info("digest for %s on %s: %d editorials", subscription.conversation, run.day, len(digest.summaries))
         return 1 if digest.summaries else 0

@@ -1,12 +1,13 @@
 """The digest ledger: feeds, which entries became which editorials, subscriptions, and digest runs.
 
 It shares the store's SQLite file. Runs are what make digests exactly-once: a run is claimed (recorded)
-before a digest is sent and marked sent after, so a restart retries what was claimed and never sends a
-day twice.
+before a digest is sent, each of its messages is recorded as it is delivered, and the run is marked sent after;
+a restart resumes a claimed run after its last delivered message and never sends a day twice.
 """
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
@@ -53,11 +54,20 @@ class Subscription:
 
 @dataclass(frozen=True)
 class Run:
+    """One channel's digest for one day. `resumed`: claimed before and never finished (newsdesk stopped mid-way),
+    so some of its messages may already be in the channel."""
+
     conversation: str
     day: str
     status: RunStatus
     since: datetime
     until: datetime
+    resumed: bool = False
+
+    @property
+    def key(self) -> str:
+        """A short, stable name for this run, which the platforms carry on its messages to spot a repeat."""
+        return hashlib.sha256(f"{self.conversation}|{self.day}".encode()).hexdigest()[:16]
 
 
 def _time(value: str | None) -> datetime | None:
@@ -154,7 +164,18 @@ class Ledger:
             if row["status"] != "claimed":
                 return None
             return Run(conversation, day, "claimed", datetime.fromisoformat(row["since"]),
-                       datetime.fromisoformat(row["until"]))
+                       datetime.fromisoformat(row["until"]), resumed=True)
+
+    def delivered(self, run: Run) -> set[int]:
+        """The positions of the run's messages known to have reached the channel."""
+        return {r["position"] for r in self.store.read(
+            "SELECT position FROM digest_messages WHERE conversation = ? AND day = ?", (run.conversation, run.day))}
+
+    def deliver(self, run: Run, position: int) -> None:
+        """Record that the run's message at `position` reached the channel, as soon as it did."""
+        with self.store.transaction() as db:
+            db.execute("INSERT OR IGNORE INTO digest_messages (conversation, day, position, delivered_at) "
+                       "VALUES (?, ?, ?, ?)", (run.conversation, run.day, position, self.store.clock().isoformat()))
 
     def finish(self, run: Run, editorial_ids: list[str]) -> None:
         """Mark a claimed run sent (or empty), and remember what it carried so no digest repeats it."""

@@ -101,4 +101,13 @@ MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (conversation, editorial_id)
     );
     """,
+    """
+    CREATE TABLE digest_messages (
+        conversation TEXT NOT NULL,
+        day TEXT NOT NULL,
+        position INTEGER NOT NULL,
+        delivered_at TEXT NOT NULL,
+        PRIMARY KEY (conversation, day, position)
+    );
+    """,
 )

@@ -68,6 +68,7 @@ class FakeDiscord:
         self.calls: list[Call] = []
         self.files: dict[str, bytes] = {}
         self.deleted: set[str] = set()  # message ids a user deleted: replies to them fail unless told not to
+        self.nonces: dict[str, dict[str, Any]] = {}  # enforce_nonce: a repeated nonce returns the first message
         self.flags = MESSAGE_CONTENT if message_content else 0
         self.identify: dict[str, Any] | None = None
         self.ready = threading.Event()
@@ -158,7 +159,13 @@ class FakeDiscord:
                     "_errors": [{"code": "MESSAGE_REFERENCE_UNKNOWN_MESSAGE", "message": "Unknown message"}]}}},
                     status=400)
             channel = path.split("/")[2] if path.startswith("/channels/") else str(CHANNEL_ID)
+            nonce = str(body.get("nonce")) if body.get("enforce_nonce") and body.get("nonce") else None
+            if nonce in self.nonces:  # Discord: the same nonce again within minutes is the same message
+                self._record(Call("POST (nonce repeated)", path, body))
+                return _json(self.nonces[nonce])
             created = self._message(channel, body)
+            if nonce is not None:
+                self.nonces[nonce] = created
             self._record(Call(request.method, path, body, created["id"]))
             return _json(created)
         self._record(Call(request.method, path, body if isinstance(body, dict) else {"items": body}))

@@ -56,6 +56,8 @@ class FakeSlack:
         self.files: dict[str, tuple[str, bytes, str]] = {}
         self.limited: set[str] = set()  # methods answered once with 429
         self.refused: dict[str, str] = {}  # methods answered {"ok": false, "error": CODE}, as Slack refuses them
+        self.hold_after: int | None = None  # chat.postMessage calls answered; later ones are kept but never answered
+        self.released = threading.Event()
         self.token_valid = True
         self.socket_url = ""  # what apps.connections.open hands out (a FakeSocketMode)
         self._changed = threading.Condition()
@@ -80,9 +82,18 @@ class FakeSlack:
                     fake.record(Call(method + " (refused)", args, dict(self.headers)))
                     return self.reply(200, {"ok": False, "error": fake.refused[method]})
                 fake.record(Call(method, args, dict(self.headers)))
+                if method == "chat.postMessage" and fake.hold_after is not None \
+                        and len(fake.of("chat.postMessage")) > fake.hold_after:
+                    fake.released.wait(60)  # posted, but the bot never hears back (it is killed meanwhile)
+                    return None
                 self.reply(200, fake.answer(method, args))
 
             def do_GET(self) -> None:
+                if self.path.startswith("/api/"):  # the SDK reads conversations.* with GET and a query string
+                    method, _, query = self.path.removeprefix("/api/").partition("?")
+                    args = dict(parse_qsl(query))
+                    fake.record(Call(method, args, dict(self.headers)))
+                    return self.reply(200, fake.answer(method, args))
                 file = fake.files.get(self.path.removeprefix("/files/"))
                 if file is None or self.headers.get("Authorization") != f"Bearer {BOT_TOKEN}":
                     self.send_response(403)
@@ -133,6 +144,11 @@ class FakeSlack:
             name, data, mimetype = self.files[args["file"]]
             return {"ok": True, "file": {"id": args["file"], "name": name, "mimetype": mimetype, "size": len(data),
                                          "url_private": self.url(f"/files/{args['file']}")}}
+        if method in ("conversations.history", "conversations.replies"):
+            posted = [c.args for c in self.of("chat.postMessage") if c.args.get("channel") == args.get("channel")
+                      and (method == "conversations.history" or c.args.get("thread_ts") == args.get("ts"))]
+            return {"ok": True, "has_more": False, "messages": [
+                {"type": "message", "text": a.get("text"), "metadata": a.get("metadata")} for a in posted[::-1]]}
         if method.startswith("chat."):
             ts = args.get("ts") or f"1700000000.{next(self._ts):06d}"
             return {"ok": True, "channel": args.get("channel"), "ts": ts}

@@ -79,9 +79,14 @@ def subscribe(desk: Newsdesk, clock: Clock, channel: str, at: str = "07:30", zon
 
 
 def deliver(desk: Newsdesk, now: datetime) -> list[tuple[str, list[Reply]]]:
-    posts: list[tuple[str, list[Reply]]] = []
-    desk.digests.deliver_due(now, lambda subscription, replies: posts.append((subscription.channel, replies)))
-    return posts
+    """Each digest posted at `now`: its channel and its messages."""
+    posts: dict[tuple[str, str], list[Reply]] = {}
+
+    def post(subscription: Subscription, reply: Reply, *, key: str, check: bool) -> None:
+        posts.setdefault((subscription.channel, key.rsplit(".", 1)[0]), []).append(reply)
+
+    desk.digests.deliver_due(now, post)
+    return [(channel, replies) for (channel, _), replies in posts.items()]
 
 
 # --- When digests are due -------------------------------------------------------------------------------
@@ -259,7 +264,7 @@ def test_a_digest_killed_between_claim_and_send_is_sent_once_after_restart(tmp_p
         from pathlib import Path
         from bot import Settings, build_newsdesk
         desk = build_newsdesk(Settings(db_path=Path({str(db)!r})))
-        def die(subscription, replies):
+        def die(subscription, reply, *, key, check):
             os._exit(9)  # killed after the claim, before anything was sent
         desk.digests.deliver_due(datetime(2026, 11, 24, 2, 31, tzinfo=UTC), die)
     """)
@@ -356,10 +361,10 @@ def test_serve_rounds_poll_the_feeds_and_post_what_falls_due(tmp_path: Path, emb
     subscribe(desk, clock, "C1")
     clock.now = datetime(2026, 11, 24, 2, 31, tzinfo=UTC)
     stop = threading.Event()
-    posted: list[list[Reply]] = []
+    posted: list[Reply] = []
 
-    def post(subscription: Subscription, replies: list[Reply]) -> None:
-        posted.append(replies)
+    def post(subscription: Subscription, reply: Reply, *, key: str, check: bool) -> None:
+        posted.append(reply)
         stop.set()
 
     def ticking() -> datetime:  # time moves on a second at every look, as it does in a running bot
@@ -370,5 +375,26 @@ def test_serve_rounds_poll_the_feeds_and_post_what_falls_due(tmp_path: Path, emb
     rounds.start()
     rounds.join(timeout=60)
     stop.set()
-    assert not rounds.is_alive() and len(posted) == 1
-    assert "ferry operator" in posted[0][1].text
+    assert not rounds.is_alive() and len(posted) == 2  # the header, then the one editorial
+    assert "ferry operator" in posted[1].text
+
+
+def test_a_digest_stopped_by_a_platform_error_resumes_after_its_last_delivered_message(newsroom: Newsdesk,
+                                                                                       clock: Clock) -> None:
+    subscribe(newsroom, clock, "C1")
+    clock.now = datetime(2026, 11, 24, 1, 30, tzinfo=UTC)
+    for n in range(3):
+        add_text(newsroom, FERRY.replace("ferry operator", f"ferry operator {n}"))
+    delivered: list[str] = []
+
+    def flaky(subscription: Subscription, reply: Reply, *, key: str, check: bool) -> None:
+        if key.endswith(".2") and not check and len(delivered) == 2:
+            raise RuntimeError("Slack said: service_unavailable")  # the third message fails, once
+        delivered.append(key)
+
+    with pytest.raises(RuntimeError):
+        newsroom.digests.deliver_due(datetime(2026, 11, 24, 2, 31, tzinfo=UTC), flaky)
+    newsroom.digests.deliver_due(datetime(2026, 11, 24, 2, 40, tzinfo=UTC), flaky)
+    assert [key.rsplit(".", 1)[1] for key in delivered] == ["0", "1", "2", "3"]  # header, three editorials, once each
+    assert newsroom.ledger.runs("test:C1:")[0].status == "sent"
+    assert deliver(newsroom, datetime(2026, 11, 24, 2, 50, tzinfo=UTC)) == []

@@ -11,6 +11,7 @@ import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +25,7 @@ from adapters.discord import DiscordRunning, start_discord
 from adapters.discord.client import Jobs
 from adapters.discord.events import NO_CONTENT
 from adapters.serve import serve
-from bot import Newsdesk, Settings, build_newsdesk
+from bot import Newsdesk, Reply, Settings, build_newsdesk
 from bot.digest import Digest
 from bot.embedder import Embedder
 from bot.ledger import Subscription
@@ -236,7 +237,9 @@ def test_digests_are_posted_to_the_subscribed_channel(rig: Rig) -> None:
     editorial = rig.desk.add(rig.desk.reader.from_source(str(SEED)))
     now = utc_now()
     replies = Digest(now, now, (rig.desk.summarize(editorial, "short"),)).replies()
-    rig.running.poster(Subscription("discord:77:", "discord", "77", None, "07:30", "UTC", None, now, None), replies)
+    subscription = Subscription("discord:77:", "discord", "77", None, "07:30", "UTC", None, now, None)
+    for position, reply in enumerate(replies):
+        rig.running.poster(subscription, reply, key=f"run.{position}", check=False)
     posts = rig.fake.posts()
     assert [p.path for p in posts] == ["/channels/77/messages"] * 2
     assert embed(posts[1])["title"] == "Security stocktaking"
@@ -312,3 +315,27 @@ def test_mention_tokens_in_a_title_show_as_text(rig: Rig) -> None:
     listing = next(p for p in posts if not p.body.get("embeds"))
     assert embed(summary)["title"] == "A word for @role and @user in #channel"
     assert "A word for @role and @user in #channel" in listing.text() and "<@" not in listing.text()
+
+
+def test_a_digest_message_sent_again_after_a_crash_is_not_posted_twice(rig: Rig) -> None:
+    """Killed after Discord took a digest message and before newsdesk recorded it: the resumed digest sends it again
+    with the same nonce, and Discord (enforce_nonce) hands back the first message instead of posting a second."""
+    now = utc_now()
+    for n in range(2):
+        body = SEED.read_text().split("\n", 1)[1].replace("Karachi", f"Karachi-{n}")
+        rig.desk.add(rig.desk.reader.from_text(f"Security stocktaking, part {n}\n{body}"))
+    rig.desk.ledger.subscribe(Subscription("discord:77:", "discord", "77", None, f"{now:%H:%M}", "UTC", None,
+                                           now - timedelta(days=1), None))
+    real = rig.running.poster
+
+    def killed_after_second(subscription: Subscription, reply: Reply, *, key: str, check: bool) -> None:
+        real(subscription, reply, key=key, check=check)
+        if key.endswith(".1") and not check:
+            raise KeyboardInterrupt  # the message is in the channel; the ledger never hears of it
+
+    with pytest.raises(KeyboardInterrupt):
+        rig.desk.digests.deliver_due(now + timedelta(minutes=1), killed_after_second)
+    assert rig.desk.digests.deliver_due(now + timedelta(minutes=2), real) == 1
+    created = [p for p in rig.fake.posts() if p.path == "/channels/77/messages"]
+    assert len(created) == 3  # the header and two editorials, once each
+    assert [c.method for c in rig.fake.calls].count("POST (nonce repeated)") == 1

@@ -7,6 +7,9 @@ import contextlib
 import io
 import json
 import socket
+import subprocess
+import sys
+import textwrap
 import threading
 import time
 from collections.abc import Iterator
@@ -244,7 +247,8 @@ def test_digests_are_posted_to_the_subscribed_channel_and_thread(slack: Rig) -> 
     now = utc_now()
     replies = Digest(now - timedelta(days=1), now, (slack.desk.summarize(editorial, "short"),)).replies()
     subscription = Subscription("slack:C9:1.5", "slack", "C9", "1.5", "07:30", "UTC", None, now, None)
-    slack_poster(client)(subscription, replies)
+    for position, reply in enumerate(replies):
+        slack_poster(client)(subscription, reply, key=f"run.{position}", check=False)
     posted = slack.fake.of("chat.postMessage")
     assert len(posted) == 2 and all(c.args["channel"] == "C9" and c.args["thread_ts"] == "1.5" for c in posted)
     assert "Security stocktaking" in posted[1].text()
@@ -471,3 +475,43 @@ def test_serve_loads_the_model_before_slack_can_reach_it(tmp_path: Path) -> None
             stop.set()
             running.join(30)
             desk.store.close()
+
+
+def test_a_digest_killed_after_a_message_reached_slack_resumes_without_repeating_it(tmp_path: Path,
+                                                                                    embedder: Embedder) -> None:
+    """kill -9 between Slack accepting a digest message and newsdesk recording it: on restart, the message is found
+    in the channel's history by the run key in its metadata, and the digest goes on from the next one."""
+    db = tmp_path / "digest.db"
+    desk = build_newsdesk(Settings(db_path=db), embedder=embedder)
+    now = utc_now()
+    for n in range(3):
+        body = SEED.read_text().split("\n", 1)[1].replace("Karachi", f"Karachi-{n}")
+        desk.add(desk.reader.from_text(f"Security stocktaking, part {n}\n{body}"))  # undated: today's
+    desk.ledger.subscribe(Subscription("slack:C5:", "slack", "C5", None, f"{(now - timedelta(minutes=5)):%H:%M}",
+                                       "UTC", None, now - timedelta(days=1), None))
+    desk.store.close()
+    with FakeSlack() as fake:
+        fake.hold_after = 2  # the third message is posted, and the bot is killed before it hears back
+        script = textwrap.dedent(f"""
+            from pathlib import Path
+            from slack_sdk import WebClient
+            from adapters.slack import slack_poster
+            from bot import Settings, build_newsdesk
+            from bot.store import utc_now
+            desk = build_newsdesk(Settings(db_path=Path({str(db)!r})))
+            client = WebClient(token={BOT_TOKEN!r}, base_url={fake.url("/api/")!r})
+            desk.digests.deliver_due(utc_now(), slack_poster(client))
+        """)
+        worker = subprocess.Popen([sys.executable, "-c", script])
+        fake.wait("chat.postMessage", 3, timeout=120)
+        worker.kill()
+        worker.wait()
+        fake.released.set()
+        fake.hold_after = None
+        restarted = build_newsdesk(Settings(db_path=db), embedder=embedder)
+        assert restarted.digests.deliver_due(utc_now(), slack_poster(WebClient(token=BOT_TOKEN,
+                                                                               base_url=fake.url("/api/")))) == 1
+        posted = [c.args["metadata"]["event_payload"]["key"] for c in fake.of("chat.postMessage")]  # type: ignore
+        assert len(posted) == len(set(posted)) == 4  # the header and three editorials, each exactly once
+        assert fake.of("conversations.history")  # it looked before going on
+        restarted.store.close()

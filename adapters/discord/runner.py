@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
 import threading
 from collections.abc import Callable, Coroutine
@@ -48,16 +49,17 @@ async def message_content_allowed(token: str) -> bool:
 
 
 def discord_poster(client: discord.Client, loop: asyncio.AbstractEventLoop) -> Poster:
-    """Post a digest to the channel that subscribed, from any thread."""
+    """Post digest messages to the channel that subscribed, from any thread. Each goes with a nonce made from its
+    key and `enforce_nonce`, so Discord itself drops a repeat sent after a restart (within its nonce window)."""
 
-    async def send(channel_id: int, replies: list[Reply]) -> None:
+    async def send(channel_id: int, reply: Reply, key: str) -> None:
         channel = client.get_partial_messageable(channel_id)
-        for reply in replies:
-            for out in outgoing(reply):
-                await channel.send(content=out.content, embeds=list(out.embeds), allowed_mentions=NOBODY)
+        for part, out in enumerate(outgoing(reply)):
+            await channel.send(content=out.content, embeds=list(out.embeds), allowed_mentions=NOBODY,
+                               nonce=hashlib.sha256(f"{key}.{part}".encode()).hexdigest()[:25])
 
-    def post(subscription: Subscription, replies: list[Reply]) -> None:
-        asyncio.run_coroutine_threadsafe(send(int(subscription.channel), replies), loop).result(timeout=120)
+    def post(subscription: Subscription, reply: Reply, *, key: str, check: bool) -> None:
+        asyncio.run_coroutine_threadsafe(send(int(subscription.channel), reply, key), loop).result(timeout=120)
 
     return post
 

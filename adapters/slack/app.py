@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import re
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from concurrent.futures import Executor, ThreadPoolExecutor
@@ -44,6 +45,7 @@ __all__ = ["PROGRESS", "SHORTCUT", "build_app", "slack_poster"]
 log = logging.getLogger(__name__)
 
 SHORTCUT = "summarize_message"
+DIGEST_EVENT = "newsdesk_digest"  # the metadata event type on digest messages
 
 
 class Seen:
@@ -160,14 +162,38 @@ def build_app(desk: Newsdesk, settings: Settings, *, client: WebClient | None = 
 
 
 def slack_poster(client: WebClient) -> Poster:
-    """Post a digest to the channel (and thread) that subscribed."""
+    """Post digest messages to the channel (and thread) that subscribed. Each carries its key in Slack's message
+    metadata, so after a restart one that already went out is found in the channel's history and not sent again."""
 
-    def post(subscription: Subscription, replies: list[Reply]) -> None:
-        for message in (message for reply in replies for message in messages(reply)):
+    def post(subscription: Subscription, reply: Reply, *, key: str, check: bool) -> None:
+        there = _digest_keys(client, subscription) if check else set()
+        for part, message in enumerate(messages(reply)):
+            name = f"{key}.{part}"
+            if name in there:
+                log.info("digest message %s is already in %s; not sent again", name, subscription.channel)
+                continue
             client.chat_postMessage(channel=subscription.channel, thread_ts=subscription.thread, text=message.text,
-                                    blocks=list(message.blocks), unfurl_links=False)
+                                    blocks=list(message.blocks), unfurl_links=False,
+                                    metadata={"event_type": DIGEST_EVENT, "event_payload": {"key": name}})
 
     return post
+
+
+def _digest_keys(client: WebClient, subscription: Subscription) -> set[str]:
+    """The keys of the digest messages newsdesk posted where this subscription's digests go, in the last day."""
+    try:
+        if subscription.thread:
+            found = client.conversations_replies(channel=subscription.channel, ts=subscription.thread, limit=200,
+                                                 include_all_metadata=True)
+        else:
+            found = client.conversations_history(channel=subscription.channel, oldest=str(time.time() - 86_400),
+                                                 limit=200, include_all_metadata=True)
+    except SlackApiError as error:  # without the history scope: at least once rather than not at all
+        log.warning("could not read %s to resume a digest (%s); its next message may repeat", subscription.channel,
+                    error.response.get("error"))
+        return set()
+    metadata: list[dict[str, Any]] = [m.get("metadata") or {} for m in found.get("messages") or []]
+    return {str(m.get("event_payload", {}).get("key")) for m in metadata if m.get("event_type") == DIGEST_EVENT}
 
 
 def _answer_command(desk: Newsdesk, request: Request, respond: Respond, delivery: Delivery) -> None:
