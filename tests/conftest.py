@@ -42,3 +42,14 @@ def seed(desk: Newsdesk) -> Editorial:
 @pytest.fixture
 def chat(desk: Newsdesk) -> Chat:
     return Chat(desk)
+
+
+@pytest.fixture
+def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """For command-line tests: a folder of its own as the working directory, its own database, default settings."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("NEWSDESK_DB", str(tmp_path / "cli.db"))
+    for name in ("NEWSDESK_ENGINE", "NEWSDESK_LOG_LEVEL", "NEWSDESK_ALLOW_PRIVATE_URLS", "NEWSDESK_MAX_CHARS",
+                 "NEWSDESK_FETCH_TIMEOUT", "NEWSDESK_MAX_BYTES"):
+        monkeypatch.delenv(name, raising=False)
+    return tmp_path

@@ -13,25 +13,11 @@ import pytest
 
 from adapters.console import run_console
 from bot import Newsdesk
-from bot.cli import main
 from bot.errors import BadInput
 
-from .support import SEED
+from .support import SEED, run
 
-
-@pytest.fixture(autouse=True)
-def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("NEWSDESK_DB", str(tmp_path / "hostile.db"))
-    for name in ("NEWSDESK_LOG_LEVEL", "NEWSDESK_ALLOW_PRIVATE_URLS", "NEWSDESK_MAX_CHARS"):
-        monkeypatch.delenv(name, raising=False)
-    return tmp_path
-
-
-def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    status = main(list(argv))
-    out, err = capsys.readouterr()
-    return status, out, err
+pytestmark = pytest.mark.usefixtures("workdir")
 
 
 BODY = SEED.read_text()

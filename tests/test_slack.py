@@ -254,8 +254,9 @@ def test_digests_are_posted_to_the_subscribed_channel_and_thread(slack: Rig) -> 
     assert "Security stocktaking" in posted[1].text()
 
 
-def test_socket_mode_connects_with_the_app_token_and_answers_over_the_websocket(tmp_path: Path,
-                                                                              embedder: Embedder) -> None:
+@contextlib.contextmanager
+def socket_mode_rig(tmp_path: Path, embedder: Embedder) -> Iterator[tuple[FakeSlack, FakeSocketMode, Newsdesk]]:
+    """newsdesk's Slack adapter started in Socket Mode against the loopback Web API and websocket."""
     with FakeSlack() as fake:
         link = FakeSocketMode()
         fake.socket_url = link.url
@@ -265,19 +266,25 @@ def test_socket_mode_connects_with_the_app_token_and_answers_over_the_websocket(
         running = start_slack(desk)
         try:
             assert running.mode == "socket" and link.connected.wait(10)
-            [opened] = fake.of("apps.connections.open")
-            assert opened.headers["Authorization"] == "Bearer xapp-test-token"
-            body = dict(parse_qsl(command_body("/summarize", SEED.read_text(), fake.url("/response/C1")).decode()))
-            link.send({"envelope_id": "env-1", "type": "slash_commands", "accepts_response_payload": True,
-                       "payload": body})
-            ack = link.wait_ack("env-1")
-            assert "Reading the editorial" in json.dumps(ack)
-            summary = fake.wait("response_url")[0]
-            assert summary.args["blocks"][0]["text"]["text"] == "Security stocktaking"  # type: ignore[index]
+            yield fake, link, desk
         finally:
             running.close()
             link.close()
             desk.store.close()
+
+
+def test_socket_mode_connects_with_the_app_token_and_answers_over_the_websocket(tmp_path: Path,
+                                                                              embedder: Embedder) -> None:
+    with socket_mode_rig(tmp_path, embedder) as (fake, link, _):
+        [opened] = fake.of("apps.connections.open")
+        assert opened.headers["Authorization"] == "Bearer xapp-test-token"
+        body = dict(parse_qsl(command_body("/summarize", SEED.read_text(), fake.url("/response/C1")).decode()))
+        link.send({"envelope_id": "env-1", "type": "slash_commands", "accepts_response_payload": True,
+                   "payload": body})
+        ack = link.wait_ack("env-1")
+        assert "Reading the editorial" in json.dumps(ack)
+        summary = fake.wait("response_url")[0]
+        assert summary.args["blocks"][0]["text"]["text"] == "Security stocktaking"  # type: ignore[index]
 
 
 def test_the_manifest_declares_what_the_adapter_answers_and_no_more_scopes() -> None:
@@ -424,30 +431,18 @@ def test_the_quote_button_splits_a_long_quotation_like_every_other_reply(slack: 
 @pytest.mark.parametrize("message_first", [True, False])
 def test_socket_mode_answers_a_mention_delivered_twice_once(tmp_path: Path, embedder: Embedder,
                                                            message_first: bool) -> None:
-    with FakeSlack() as fake:
-        link = FakeSocketMode()
-        fake.socket_url = link.url
-        settings = Settings(db_path=tmp_path / "socket.db", slack_bot_token=Secret(BOT_TOKEN),
-                            slack_app_token=Secret("xapp-test-token"), slack_api_url=fake.url("/api/"))
-        desk = build_newsdesk(settings, embedder=embedder)
+    with socket_mode_rig(tmp_path, embedder) as (fake, link, desk):
         desk.add(desk.reader.from_source(str(SEED)))
-        running = start_slack(desk)
-        try:
-            assert link.connected.wait(10)
-            for n in range(10):
-                event = mention(f"Who ended the siege? ({n})", f"800.{n:06d}")
-                pair = [({**event, "type": "message"}, f"EvM{n}"), (event, f"EvA{n}")]
-                for body, event_id in pair if message_first else pair[::-1]:
-                    link.send({"envelope_id": f"env-{event_id}", "type": "events_api", "accepts_response_payload":
-                               False, "payload": json.loads(event_body(body, event_id))})
-            answers = fake.wait("chat.postMessage", 10, timeout=120)
-            time.sleep(0.5)
-            assert len(fake.of("chat.postMessage")) == 10
-            assert sorted(str(c.args["thread_ts"]) for c in answers) == [f"800.{n:06d}" for n in range(10)]
-        finally:
-            running.close()
-            link.close()
-            desk.store.close()
+        for n in range(10):
+            event = mention(f"Who ended the siege? ({n})", f"800.{n:06d}")
+            pair = [({**event, "type": "message"}, f"EvM{n}"), (event, f"EvA{n}")]
+            for body, event_id in pair if message_first else pair[::-1]:
+                link.send({"envelope_id": f"env-{event_id}", "type": "events_api", "accepts_response_payload":
+                           False, "payload": json.loads(event_body(body, event_id))})
+        answers = fake.wait("chat.postMessage", 10, timeout=120)
+        time.sleep(0.5)
+        assert len(fake.of("chat.postMessage")) == 10
+        assert sorted(str(c.args["thread_ts"]) for c in answers) == [f"800.{n:06d}" for n in range(10)]
 
 
 def test_serve_loads_the_model_before_slack_can_reach_it(tmp_path: Path) -> None:
