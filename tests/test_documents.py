@@ -53,12 +53,18 @@ def test_pdf_text_layer_is_read() -> None:
         (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(200), "photo.txt", "binary file"),
         (b"%PDF-1.4\n1 0 obj << /Type /Catalog >> garbage", "broken.pdf", "PDF"),
         (b"<html><body><nav>Home</nav></body></html>", "empty.html", "no article text"),
-        ("Caf\u00e9 society must change.".encode("latin-1"), "latin.txt", "not UTF-8"),
         (b"PK\x03\x04 word document", "letter.docx", ".txt, .md, .html and .pdf"),
     ],
-    ids=["binary", "corrupt-pdf", "html-without-article", "non-utf8", "unknown-type"],
+    ids=["binary", "corrupt-pdf", "html-without-article", "unknown-type"],
 )
 def test_unreadable_files_get_one_clear_sentence(data: bytes, name: str, message: str) -> None:
     with pytest.raises(BadInput, match=message) as caught:
         read_document(data, name)
     assert name in str(caught.value) and str(caught.value).endswith(".")
+
+
+def test_latin1_and_windows_1252_text_is_read_as_such() -> None:
+    assert read_document("Caf\u00e9 society must change.".encode("latin-1"), "latin.txt").text == \
+        "Caf\u00e9 society must change."
+    assert read_document("\u201cNo\u201d \u2014 the mayor".encode("cp1252"), "quote.txt").text == \
+        "\u201cNo\u201d \u2014 the mayor"
