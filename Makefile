@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test bench quality clean
+.PHONY: run test bench quality reader clean
 
 $(STAMP): pyproject.toml Makefile
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -31,6 +31,10 @@ bench: $(STAMP)
 
 quality: $(STAMP)
 	$(BIN)/python bench/quality.py
+
+# Rebuild the answer reader's weights (bot/weights/reader.safetensors) from SQuAD 1.1 train; bot/weights/README.md.
+reader: $(STAMP)
+	$(BIN)/newsdesk train reader --data ../shared/data/train/squad11_train.jsonl --questions 10000 --verbose
 
 clean:
 	rm -rf $(VENV) build *.egg-info

@@ -12,8 +12,10 @@ import sys
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
+from bot.answer_reader import READER_WEIGHTS
 from bot.app import build_newsdesk
 from bot.editorial import Editorial
 from bot.errors import BadInput, SettingsError, short
@@ -54,6 +56,11 @@ def _parser() -> argparse.ArgumentParser:
     feeds.add_argument("action", choices=("add", "list", "remove"))
     feeds.add_argument("url", nargs="?")
     commands.add_parser("poll", help="fetch every feed and the inbox folder once")
+    train = commands.add_parser("train", help="train newsdesk's answer reader on SQuAD-format data")
+    train.add_argument("model", choices=("reader",))
+    train.add_argument("--data", type=Path, required=True, help="SQuAD-format JSONL, one paragraph a line")
+    train.add_argument("--out", type=Path, default=READER_WEIGHTS, help="where the weights go (default: shipped)")
+    train.add_argument("--questions", type=int, default=10_000, help="how many questions to train on")
     add_eval_parser(commands)
     commands.add_parser("chat", help="open the console adapter")
     commands.add_parser("serve", help="run the configured chat adapters (the console when none is)")
@@ -137,6 +144,14 @@ def _run(desk: Newsdesk, args: argparse.Namespace) -> int:
         _feeds(desk, args)
     elif args.command == "poll":
         return _poll(desk, args)
+    elif args.command == "train":
+        from bot.training import train_reader
+
+        report = train_reader(args.data, args.out, questions=args.questions)
+        _print(args, {"pairs": report.pairs, "steps": report.steps, "first_loss": report.first_loss,
+                      "last_loss": report.last_loss, "seconds": report.seconds, "weights": str(report.path)},
+               f"Trained the reader on {report.pairs:,} pairs in {report.seconds:.0f} s (loss {report.first_loss:.3f} "
+               f"-> {report.last_loss:.3f}); weights in {report.path}.")
     elif args.command == "eval":
         run_eval(desk, args)
     elif args.command == "editorials":

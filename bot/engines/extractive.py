@@ -27,7 +27,7 @@ from bot.engines.lexical import (
 )
 from bot.summary import Point, Summary
 
-__all__ = ["ExtractiveEngine"]
+__all__ = ["ExtractiveEngine", "hybrid_ranking"]
 
 _CALLS = {"short": 2, "medium": 5, "long": 8}
 # Salience weights, chosen on the development data (docs/quality.md has the runs).
@@ -103,14 +103,8 @@ class ExtractiveEngine:
         sentences = [editorial.sentences[number] for editorial, number in owners]
         vectors = np.vstack([item.vectors for item in library])
         similarity = vectors @ self.embedder.encode([question])[0]
-        lexical = bm25_scores(question, sentences)
-        lexical_share = lexical / lexical.max() if lexical.max() > 0 else lexical
         wants_number, wants_date = asks_for_number(question), asks_for_date(question)
-        fits = np.array([(wants_number and has_number(s)) or (wants_date and has_date(s)) for s in sentences])
-        demands = np.array([is_demand(s) for s in sentences]) if asks_for_demands(question) \
-            else np.zeros(len(sentences))
-        ranking = (similarity + _ANSWER_BM25 * lexical_share + _ANSWER_COVERAGE * coverage(question, sentences)
-                   + _ANSWER_TYPE * fits + _ANSWER_DEMAND * demands)
+        ranking, demands = hybrid_ranking(question, sentences, similarity)
         order = np.argsort(-ranking)
         best = int(order[0])
         # Of the signals measured, the top sentence's cosine separates answerable questions best (docs/quality.md).
@@ -143,6 +137,20 @@ class ExtractiveEngine:
             model=self.model,
             across_library=across,
         )
+
+
+def hybrid_ranking(question: str, sentences: Sequence[str], similarity: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """How well each sentence matches the question by the bi-encoder, BM25, word coverage and answer type, and
+    which sentences are demands a "what does it call for" question asks for (1.0) or not (0.0)."""
+    lexical = bm25_scores(question, sentences)
+    lexical_share = lexical / lexical.max() if lexical.max() > 0 else lexical
+    wants_number, wants_date = asks_for_number(question), asks_for_date(question)
+    fits = np.array([(wants_number and has_number(s)) or (wants_date and has_date(s)) for s in sentences])
+    demands = np.array([float(is_demand(s)) for s in sentences]) if asks_for_demands(question) \
+        else np.zeros(len(sentences))
+    ranking = (similarity + _ANSWER_BM25 * lexical_share + _ANSWER_COVERAGE * coverage(question, sentences)
+               + _ANSWER_TYPE * fits + _ANSWER_DEMAND * demands)
+    return ranking, demands
 
 
 def _salience(sentences: Sequence[str], vectors: np.ndarray) -> np.ndarray:
