@@ -20,7 +20,7 @@ import numpy as np
 
 from bot.embedder import default_model_dir
 
-__all__ = ["READER_WEIGHTS", "AnswerReader", "reader_network", "shipped_reader"]
+__all__ = ["READER_WEIGHTS", "AnswerReader", "reader_network"]
 
 log = logging.getLogger(__name__)
 
@@ -65,11 +65,6 @@ class AnswerReader:
         self._lock = threading.Lock()
         self._loaded: tuple[Any, Any] | None = None
 
-    @property
-    def available(self) -> bool:
-        """Whether the trained weights are there (a checkout without them answers as before)."""
-        return self.weights.is_file()
-
     def logits(self, question: str, sentences: Sequence[str]) -> np.ndarray:
         """One score per sentence, in the order given (a logit: above 0 leans "answers")."""
         import torch
@@ -90,16 +85,6 @@ class AnswerReader:
                 if self._loaded is None:
                     self._loaded = _read(self.weights)
         return self._loaded
-
-
-_shared: list[AnswerReader] = []
-
-
-def shipped_reader() -> AnswerReader | None:
-    """The reader trained for newsdesk (one per process, loaded on first use), or None where its weights are absent."""
-    if not _shared:
-        _shared.append(AnswerReader())
-    return _shared[0] if _shared[0].available else None
 
 
 def _read(weights: Path) -> tuple[Any, Any]:

@@ -43,8 +43,9 @@ def split_sentences(text: str) -> list[str]:
     Example:
         split_sentences("Mr. Khan spoke. U.S. aid fell.")  ->  ["Mr. Khan spoke.", "U.S. aid fell."]
     """
-    if len(_ANY_END.findall(text)) > 2 * MAX_SENTENCES:
-        raise _too_many(len(_ANY_END.findall(text)))
+    stops = len(_ANY_END.findall(text))
+    if stops > 2 * MAX_SENTENCES:
+        raise _too_many(stops)
     sentences: list[str] = []
     for paragraph in text.split("\n\n"):
         joined = " ".join(paragraph.split())

@@ -10,6 +10,7 @@ import pytest
 from bot import Editorial, Newsdesk, Settings, build_newsdesk
 from bot.embedder import Embedder
 
+from .slack_rig import Rig, slack_rig
 from .support import SEED, Chat
 
 
@@ -53,3 +54,10 @@ def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
                  "NEWSDESK_FETCH_TIMEOUT", "NEWSDESK_MAX_BYTES"):
         monkeypatch.delenv(name, raising=False)
     return tmp_path
+
+
+@pytest.fixture
+def slack(tmp_path: Path, embedder: Embedder) -> Iterator[Rig]:
+    """The Slack adapter in HTTP mode against the loopback Slack (tests/slack_rig.py)."""
+    with slack_rig(tmp_path, embedder) as rig:
+        yield rig

@@ -83,7 +83,7 @@ class Delivery:
 
     def tell_privately(self, failed: list[Message]) -> None:
         """Say to the asker alone why the answer is not in the channel, and give them the answer."""
-        messages = pack([notice(refusal(self.refused or "unknown_error", self.channel)), *failed])
+        messages = pack([notice(self.reason()), *failed])
         try:
             if self.response_url:
                 webhook = WebhookClient(self.response_url)
@@ -99,6 +99,10 @@ class Delivery:
         except (SlackApiError, RuntimeError, OSError) as error:
             log.warning("Slack refused a reply in %s (%s) and the asker could not be told: %s", self.channel,
                         self.refused, error)
+
+    def reason(self) -> str:
+        """What Slack refused, and what the asker can do about it."""
+        return refusal(self.refused or "unknown_error", self.channel)
 
     def _post(self, private: bool, message: Message) -> bool:
         try:
@@ -132,7 +136,7 @@ def respond_all(respond: Respond, outgoing: Outgoing, delivery: Delivery) -> Non
     parent = delivery.progress(f"…continued from the answer above ({len(rest)} more message"
                                f"{'s' if len(rest) != 1 else ''} in this thread).")
     if parent is None:
-        note = notice(f"{refusal(delivery.refused or 'unknown_error', delivery.channel)} (The first part is "
+        note = notice(f"{delivery.reason()} (The first part is "
                       "above; the rest is below, as much as Slack takes in one more message.)")
         last = pack([note, *(message for _, message in rest)])
         respond(text=last[0].text, blocks=list(last[0].blocks), replace_original=False, response_type="ephemeral")

@@ -1,0 +1,62 @@
+"""The Slack rig: the real bolt app in HTTP mode on a free port, its replies going to the loopback Slack."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from slack_sdk import WebClient
+
+from adapters.slack import build_app, http_server
+from bot import Newsdesk, Settings, build_newsdesk
+from bot.embedder import Embedder
+from bot.settings import Secret
+
+from .fake_slack import BOT_TOKEN, BOT_USER, SIGNING_SECRET, FakeSlack, command_body, event_body, signed_post
+
+__all__ = ["Rig", "mention", "slack_rig"]
+
+
+@dataclass
+class Rig:
+    fake: FakeSlack
+    desk: Newsdesk
+    url: str
+
+    def command(self, command: str, text: str, channel: str = "C1", **kwargs: object) -> tuple[int, str]:
+        body = command_body(command, text, self.fake.url(f"/response/{channel}"), channel=channel)
+        return signed_post(self.url, body, **kwargs)  # type: ignore[arg-type]
+
+    def event(self, event: dict[str, object], event_id: str, **kwargs: object) -> tuple[int, str]:
+        return signed_post(self.url, event_body(event, event_id), content_type="application/json",
+                           **kwargs)  # type: ignore[arg-type]
+
+    def responses(self, count: int = 1) -> list[dict[str, object]]:
+        return [call.args for call in self.fake.wait("response_url", count)]
+
+
+@contextmanager
+def slack_rig(tmp_path: Path, embedder: Embedder) -> Iterator[Rig]:
+    """A desk on a temporary store behind the bolt app, signed requests in, Web API calls out to `FakeSlack`."""
+    with FakeSlack() as fake:
+        settings = Settings(db_path=tmp_path / "newsdesk.db", slack_bot_token=Secret(BOT_TOKEN),
+                            slack_signing_secret=Secret(SIGNING_SECRET), slack_port=3000)
+        desk = build_newsdesk(settings, embedder=embedder)
+        app = build_app(desk, settings, client=WebClient(token=BOT_TOKEN, base_url=fake.url("/api/")))
+        server = http_server(app, 0, host="127.0.0.1")
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        yield Rig(fake, desk, f"http://127.0.0.1:{server.server_port}/slack/events")
+        server.shutdown()
+        server.server_close()
+        desk.store.close()
+
+
+def mention(text: str, ts: str, thread_ts: str | None = None, **extra: object) -> dict[str, object]:
+    event: dict[str, object] = {"type": "app_mention", "user": "U1", "text": f"<@{BOT_USER}> {text}".strip(),
+                                "ts": ts, "channel": "C1", "client_msg_id": f"msg-{ts}", **extra}
+    if thread_ts:
+        event["thread_ts"] = thread_ts
+    return event
