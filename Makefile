@@ -34,7 +34,7 @@ quality: $(STAMP)
 
 # Rebuild the answer reader's weights (bot/weights/reader.safetensors) from SQuAD 1.1 train; bot/weights/README.md.
 reader: $(STAMP)
-	$(BIN)/newsdesk train reader --data ../shared/data/train/squad11_train.jsonl --questions 10000 --verbose
+	$(BIN)/newsdesk train reader --data ../shared/data/train/squad11_train.jsonl --questions 7000 --verbose
 
 clean:
 	rm -rf $(VENV) build *.egg-info

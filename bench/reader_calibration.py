@@ -4,9 +4,11 @@
 
 - recall@K of the bi-encoder + BM25 ranking (does the top K hold a sentence with the answer), to pick how many
   candidates the reader re-reads;
-- hit@1 of the reader over those K, and the AUROC of its top logit (answerable against unanswerable);
-- Platt scaling of that logit (logistic regression, answerable = 1), and the confidence at which newsdesk still
-  answers 90% of the answerable questions, with the share of unanswerable ones it then abstains on.
+- hit@1 of the reader over those K (choosing by its logit plus a weight times the ranking's score), and the AUROC
+  of the chosen sentence's logit (answerable against unanswerable);
+- the confidence: logistic regression of "answerable" on the chosen sentence's logit (Platt scaling), and on the
+  logit and the sentence's cosine together; the confidence at which newsdesk still answers 90% of the answerable
+  questions, and the share of unanswerable ones it then abstains on.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import sys
 from pathlib import Path
 
 import numpy as np
+from scipy.optimize import minimize
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -23,10 +26,12 @@ sys.path.insert(0, str(ROOT))
 from bot.answer_reader import READER_WEIGHTS, AnswerReader  # noqa: E402
 from bot.editorial import make_editorial  # noqa: E402
 from bot.embedder import Embedder  # noqa: E402
-from bot.engines.extractive import hybrid_ranking  # noqa: E402
+from bot.engines.extractive import _TYPE_PENALTY, _TYPE_SHARE, hybrid_ranking, mismatches  # noqa: E402
 from bot.evaluation.command import ANSWER_FIELDS  # noqa: E402
 from bot.evaluation.data import read_rows  # noqa: E402
 from bot.evaluation.metrics import auroc  # noqa: E402
+
+_TOP = 8
 
 
 def main() -> None:
@@ -34,57 +39,77 @@ def main() -> None:
     parser.add_argument("data", nargs="?", type=Path, default=ROOT.parent / "shared/data/eval/qa_squad2_dev.jsonl")
     parser.add_argument("--weights", type=Path, default=READER_WEIGHTS)
     parser.add_argument("--answer-share", type=float, default=0.9)
+    parser.add_argument("--k", type=int, default=5, help="the candidates calibrated")
+    parser.add_argument("--ranking-weight", type=float, default=0.0, help="the ranking's share in the choice")
+    parser.add_argument("--precision", default="auto", help="NEWSDESK_PRECISION for both models")
+    parser.add_argument("--type-penalty", type=float, default=_TYPE_PENALTY,
+                        help="taken off the logit of a sentence without the number or date a question asks for")
     args = parser.parse_args()
-    embedder, reader = Embedder(), AnswerReader(args.weights)
+    embedder = Embedder(precision=args.precision)
+    reader = AnswerReader(args.weights, precision=args.precision)
     contexts: dict[str, tuple[tuple[str, ...], np.ndarray]] = {}
     found_at: list[int] = []  # answerable: the rank of the first sentence with the answer (99 when none)
-    tops: dict[int, list[tuple[bool, bool, float]]] = {k: [] for k in (3, 5, 8, 12)}
+    rows: list[tuple[bool, list[bool], np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = []
     for row in read_rows(args.data, ANSWER_FIELDS):
         key = str(row["context_id"])
         if key not in contexts:
             sentences = make_editorial(row["context"], key).sentences
             contexts[key] = (sentences, embedder.encode(sentences))
         sentences, vectors = contexts[key]
-        ranking, demands = hybrid_ranking(row["question"], sentences, vectors @ embedder.encode([row["question"]])[0])
-        order = np.argsort(-ranking)
+        similarity = vectors @ embedder.encode([row["question"]])[0]
+        ranking, demands = hybrid_ranking(row["question"], sentences, similarity)
+        order = np.argsort(-ranking)[:_TOP]
         answerable = not row["is_impossible"]
         holds = [any(gold.lower() in sentences[i].lower() for gold in row["answers"]) for i in order]
         if answerable:
             found_at.append(holds.index(True) if True in holds else 99)
-        logits = reader.logits(row["question"], [sentences[i] for i in order[:12]]) + demands[order[:12]]
-        for k in tops:
-            best = int(np.argmax(logits[:k]))
-            tops[k].append((answerable, answerable and holds[best], float(logits[best])))
+        logits = reader.logits(row["question"], [sentences[i] for i in order]) + demands[order]
+        missing = mismatches(row["question"], [sentences[i] for i in order])
+        rows.append((answerable, holds, ranking[order], similarity[order], logits - args.type_penalty * missing,
+                     missing))
     ranks = np.array(found_at)
-    print("recall@K of the ranking:", {k: round(100 * float(np.mean(ranks < k)), 1) for k in (1, 2, 3, 5, 8, 12)})
-    for k, results in tops.items():
-        hits = [hit for answerable, hit, _ in results if answerable]
-        on = [logit for answerable, _, logit in results if answerable]
-        off = [logit for answerable, _, logit in results if not answerable]
-        print(f"K={k}: hit@1 {100 * np.mean(hits):.1f}, AUROC {auroc(on, off):.3f}")
-    _, results = 5, tops[5]
-    x = np.array([logit for _, _, logit in results])
-    y = np.array([1.0 if answerable else 0.0 for answerable, _, _ in results])
-    scale, shift = _platt(x, y)
-    threshold = float(np.quantile([logit for answerable, _, logit in results if answerable], 1 - args.answer_share))
-    confidence = 1 / (1 + np.exp(-(scale * threshold + shift)))
-    abstains = np.mean([logit < threshold for answerable, _, logit in results if not answerable])
-    print(f"Platt: scale {scale:.4f}, shift {shift:.4f}; answering {100 * args.answer_share:.0f}% of answerable "
-          f"questions means a logit of {threshold:.3f}, confidence {confidence:.3f}; unanswerable abstained: "
-          f"{100 * abstains:.1f}%")
+    print("recall@K of the ranking:", {k: round(100 * float(np.mean(ranks < k)), 1) for k in (1, 2, 3, 5, 8)})
+    print(f"the ranking alone: hit@1 {100 * np.mean([r[1][0] for r in rows if r[0]]):.1f}, AUROC of its top "
+          f"cosine {auroc([r[3][0] for r in rows if r[0]], [r[3][0] for r in rows if not r[0]]):.3f}")
+    chosen: list[tuple[bool, bool, float, float, float]] = []  # answerable, hit; the chosen's logit, cosine, mismatch
+    for k in (3, 5, 8):
+        for weight in (0.0, 2.0, 4.0, 8.0):
+            tops = []
+            for answerable, holds, ranking, cosine, logits, missing in rows:
+                best = int(np.argmax(logits[:k] + weight * ranking[:k]))
+                tops.append((answerable, answerable and holds[best], float(logits[best]), float(cosine[best]),
+                             float(missing[best])))
+            hits = [top[1] for top in tops if top[0]]
+            print(f"K={k}, ranking weight {weight}: hit@1 {100 * np.mean(hits):.1f}, AUROC "
+                  f"{auroc([t[2] for t in tops if t[0]], [t[2] for t in tops if not t[0]]):.3f}")
+            if k == args.k and weight == args.ranking_weight:
+                chosen = tops
+    y = np.array([1.0 if top[0] else 0.0 for top in chosen])
+    for label, x in (("logit", np.array([[top[2]] for top in chosen])),
+                     ("logit and cosine", np.array([[top[2], top[3]] for top in chosen]))):
+        weights = _logistic(x, y)
+        confidence = 1 / (1 + np.exp(-(x @ weights[:-1] + weights[-1])))
+        confidence *= np.where([top[4] for top in chosen], _TYPE_SHARE, 1.0)
+        on, off = confidence[y == 1], confidence[y == 0]
+        threshold = float(np.quantile(on, 1 - args.answer_share))
+        print(f"K={args.k}, ranking weight {args.ranking_weight}, confidence from the {label}: weights "
+              f"{np.round(weights, 4).tolist()}, AUROC {auroc(list(on), list(off)):.3f}; answering "
+              f"{100 * args.answer_share:.0f}% of answerable questions means a confidence of {threshold:.3f}; "
+              f"unanswerable abstained: {100 * np.mean(off < threshold):.1f}%")
 
 
-def _platt(x: np.ndarray, y: np.ndarray) -> tuple[float, float]:
-    """Logistic regression of y on x by Newton's method."""
-    a, b = 1.0, 0.0
-    for _ in range(50):
-        p = 1 / (1 + np.exp(-(a * x + b)))
-        gradient = np.array([np.sum((p - y) * x), np.sum(p - y)])
-        w = p * (1 - p) + 1e-9
-        hessian = np.array([[np.sum(w * x * x), np.sum(w * x)], [np.sum(w * x), np.sum(w)]])
-        step = np.linalg.solve(hessian + 1e-6 * np.eye(2), gradient)
-        a, b = a - step[0], b - step[1]
-    return float(a), float(b)
+def _logistic(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Logistic regression of y on the columns of x (coefficients, then the intercept), lightly regularised."""
+    design = np.hstack([x, np.ones((len(x), 1))])
+
+    def loss(w: np.ndarray) -> tuple[float, np.ndarray]:
+        z = design @ w
+        p = 1 / (1 + np.exp(-z))
+        value = float(np.sum(np.logaddexp(0, z) - y * z) + 1e-3 * w[:-1] @ w[:-1])
+        gradient = design.T @ (p - y) + 2e-3 * np.append(w[:-1], 0.0)
+        return value, gradient
+
+    return np.asarray(minimize(loss, np.zeros(design.shape[1]), jac=True, method="L-BFGS-B").x)
 
 
 if __name__ == "__main__":

@@ -2,14 +2,14 @@
 and scores whether the sentence answers it. A bi-encoder scores the two apart and cannot tell a sentence that
 answers from one that merely shares the question's words; this can.
 
-Only what training changes is written (`bot/weights/reader.safetensors`: the top layers and the head, float16), to be
-laid over the packaged MiniLM at load time; `newsdesk train reader` (bot/training.py) makes it. Not yet part of the
-answer path: trained as far as one session's CPU allowed, it ranked worse than the bi-encoder (docs/quality.md, "The
-answer reader").
+Only what training changes is shipped (`bot/weights/reader.safetensors`: the six layers and the head, float16), laid
+over the packaged MiniLM at load time; `newsdesk train reader` (bot/training.py) makes it, bot/weights/README.md is
+its model card. It runs on ONNX Runtime (bot/onnx_encoder.py), in PyTorch when no graph can be made.
 """
 
 from __future__ import annotations
 
+import functools
 import logging
 import threading
 from collections.abc import Sequence
@@ -18,26 +18,44 @@ from typing import Any
 
 import numpy as np
 
-from bot.embedder import default_model_dir
+from bot.embedder import DEFAULT_MODEL_CACHE, default_model_dir, onnx_int8
+from bot.onnx_encoder import EncoderUnavailable, OnnxEncoder
+from bot.settings import Settings
 
-__all__ = ["READER_WEIGHTS", "AnswerReader", "reader_network"]
+__all__ = ["READER_WEIGHTS", "AnswerReader", "load_network", "reader_network", "shipped_reader"]
 
 log = logging.getLogger(__name__)
 
 READER_WEIGHTS = Path(__file__).resolve().parent / "weights" / "reader.safetensors"
 MAX_TOKENS = 160  # question and sentence together; longer sentences are cut from their end
 _BATCH = 32
+# The confidence: logistic regression of "answerable" on the chosen sentence's logit and its cosine to the question,
+# fitted on the development half of SQuAD 2.0 for the shipped weights at int8 (`python bench/reader_calibration.py
+# --ranking-weight 4`: AUROC 0.678, against 0.665 from the logit alone).
+_LOGIT, _COSINE, _SHIFT = 0.270, 2.127, -1.606
 
 
-def reader_network(base: Path | None = None) -> Any:
-    """MiniLM with a one-logit head on its [CLS] state: (question, sentence) in, "does it answer" out."""
+def shipped_reader(settings: Settings) -> AnswerReader | None:
+    """The reader newsdesk ships, one per process and setting, or None when its weights are missing (answers then
+    follow the ranking alone)."""
+    return _shipped(settings.model_cache, settings.precision) if READER_WEIGHTS.is_file() else None
+
+
+@functools.cache
+def _shipped(cache: Path, precision: str) -> AnswerReader:
+    return AnswerReader(READER_WEIGHTS, cache, precision)
+
+
+def reader_network(base: Path | None = None, attention: str = "sdpa") -> Any:
+    """MiniLM with a one-logit head on its mean-pooled states: (question, sentence) in, "does it answer" out."""
     import torch
     from transformers import AutoModel
 
     class _Network(torch.nn.Module):
         def __init__(self) -> None:
             super().__init__()
-            self.encoder = AutoModel.from_pretrained(base or default_model_dir(), dtype=torch.float32)
+            self.encoder = AutoModel.from_pretrained(base or default_model_dir(), dtype=torch.float32,
+                                                     attn_implementation=attention)
             self.head = torch.nn.Linear(self.encoder.config.hidden_size, 1)
 
         def forward(self, **inputs: Any) -> Any:
@@ -50,6 +68,20 @@ def reader_network(base: Path | None = None) -> Any:
     return _Network()
 
 
+def load_network(weights: Path | None, base: Path | None = None, attention: str = "sdpa") -> Any:
+    """The reader network with the trained `weights` laid over the packaged MiniLM, in eval mode."""
+    from safetensors.torch import load_file
+
+    network = reader_network(base, attention)
+    changed = {name: tensor.float() for name, tensor in load_file(str(weights or READER_WEIGHTS)).items()}
+    missing = set(changed) - set(network.state_dict())
+    if missing:
+        raise ValueError(f"{(weights or READER_WEIGHTS).name} holds weights this network does not have: "
+                         f"{sorted(missing)[:3]}")
+    network.load_state_dict(changed, strict=False)
+    return network.eval()
+
+
 class AnswerReader:
     """Scores (question, sentence) pairs; higher means the sentence answers the question. Loaded once, lazily.
 
@@ -60,43 +92,65 @@ class AnswerReader:
 
     name = "newsdesk-reader-v1"
 
-    def __init__(self, weights: Path = READER_WEIGHTS) -> None:
+    def __init__(self, weights: Path = READER_WEIGHTS, cache: Path = DEFAULT_MODEL_CACHE,
+                 precision: str = "auto") -> None:
         self.weights = weights
+        self.cache = cache
+        self.int8 = onnx_int8(precision)
         self._lock = threading.Lock()
-        self._loaded: tuple[Any, Any] | None = None
+        self._loaded: OnnxEncoder | _TorchReader | None = None
 
     def logits(self, question: str, sentences: Sequence[str]) -> np.ndarray:
         """One score per sentence, in the order given (a logit: above 0 leans "answers")."""
-        import torch
-
-        tokenizer, network = self._load()
+        model = self._load()
         scores = np.zeros(len(sentences), dtype=np.float32)
-        with torch.inference_mode():
-            for start in range(0, len(sentences), _BATCH):
-                batch = list(sentences[start:start + _BATCH])
-                inputs = tokenizer([question] * len(batch), batch, padding=True, truncation="only_second",
-                                   max_length=MAX_TOKENS, return_tensors="pt")
-                scores[start:start + len(batch)] = network(**inputs).float().numpy()
+        for start in range(0, len(sentences), _BATCH):
+            batch = [(question, sentence) for sentence in sentences[start:start + _BATCH]]
+            scores[start:start + len(batch)] = model.run(batch).reshape(-1)
         return scores
 
-    def _load(self) -> tuple[Any, Any]:
+    @property
+    def runtime(self) -> str:
+        """What runs the reader: "onnxruntime" or "torch" (loading it first)."""
+        return "onnxruntime" if isinstance(self._load(), OnnxEncoder) else "torch"
+
+    def confidence(self, logit: float, cosine: float) -> float:
+        """How likely a sentence with this logit and cosine to the question answers it (0-1, calibrated)."""
+        return float(1.0 / (1.0 + np.exp(-(_LOGIT * logit + _COSINE * cosine + _SHIFT))))
+
+    def _load(self) -> OnnxEncoder | _TorchReader:
         if self._loaded is None:
             with self._lock:
                 if self._loaded is None:
-                    self._loaded = _read(self.weights)
+                    self._loaded = self._read()
         return self._loaded
 
+    def _read(self) -> OnnxEncoder | _TorchReader:
+        try:
+            encoder = OnnxEncoder.open(default_model_dir(), self.cache, "reader", weights=self.weights,
+                                       max_tokens=MAX_TOKENS, int8=self.int8)
+            log.info("loaded the answer reader %s (onnxruntime, %s)", self.weights.name,
+                     "int8" if self.int8 else "float32")
+            return encoder
+        except EncoderUnavailable as error:
+            log.warning("the answer reader runs in PyTorch: no ONNX graph (%s)", error)
+        return _TorchReader(self.weights)
 
-def _read(weights: Path) -> tuple[Any, Any]:
-    from safetensors.torch import load_file
-    from transformers import AutoTokenizer
 
-    network = reader_network()
-    changed = {name: tensor.float() for name, tensor in load_file(str(weights)).items()}
-    missing = set(changed) - set(network.state_dict())
-    if missing:
-        raise ValueError(f"{weights.name} holds weights this network does not have: {sorted(missing)[:3]}")
-    network.load_state_dict(changed, strict=False)
-    network.eval()
-    log.info("loaded the answer reader (%d tensors over all-MiniLM-L6-v2)", len(changed))
-    return AutoTokenizer.from_pretrained(default_model_dir()), network
+class _TorchReader:
+    """The reader in PyTorch: the fallback when no ONNX graph can be made."""
+
+    def __init__(self, weights: Path) -> None:
+        from transformers import AutoTokenizer
+
+        self.network = load_network(weights)
+        self.tokenizer = AutoTokenizer.from_pretrained(default_model_dir())
+        log.info("loaded the answer reader %s (torch)", weights.name)
+
+    def run(self, batch: list[tuple[str, str]]) -> np.ndarray:
+        import torch
+
+        with torch.inference_mode():
+            inputs = self.tokenizer([q for q, _ in batch], [s for _, s in batch], padding=True,
+                                    truncation="only_second", max_length=MAX_TOKENS, return_tensors="pt")
+            return np.asarray(self.network(**inputs).float().numpy())

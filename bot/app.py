@@ -24,7 +24,7 @@ def build_newsdesk(settings: Settings, *, clock: Callable[[], datetime] = utc_no
         desk = build_newsdesk(load_settings())
         replies = desk.handle(request)
     """
-    embedder = embedder or Embedder(settings.embedding_model, settings.precision)
+    embedder = embedder or Embedder(settings.embedding_model, settings.precision, settings.model_cache)
     fetcher = Fetcher(max_bytes=settings.max_bytes, timeout=settings.fetch_timeout,
                       allow_private=settings.allow_private_urls, trusted_hosts=settings.trusted_hosts)
     return Newsdesk(

@@ -60,7 +60,7 @@ def _parser() -> argparse.ArgumentParser:
     train.add_argument("model", choices=("reader",))
     train.add_argument("--data", type=Path, required=True, help="SQuAD-format JSONL, one paragraph a line")
     train.add_argument("--out", type=Path, default=READER_WEIGHTS, help="where the weights go (default: shipped)")
-    train.add_argument("--questions", type=int, default=10_000, help="how many questions to train on")
+    train.add_argument("--questions", type=int, default=7_000, help="how many questions to train on")
     add_eval_parser(commands)
     commands.add_parser("chat", help="open the console adapter")
     commands.add_parser("serve", help="run the configured chat adapters (the console when none is)")
@@ -148,10 +148,11 @@ def _run(desk: Newsdesk, args: argparse.Namespace) -> int:
         from bot.training import train_reader
 
         report = train_reader(args.data, args.out, questions=args.questions)
-        _print(args, {"pairs": report.pairs, "steps": report.steps, "first_loss": report.first_loss,
-                      "last_loss": report.last_loss, "seconds": report.seconds, "weights": str(report.path)},
-               f"Trained the reader on {report.pairs:,} pairs in {report.seconds:.0f} s (loss {report.first_loss:.3f} "
-               f"-> {report.last_loss:.3f}); weights in {report.path}.")
+        _print(args, {"groups": report.groups, "pairs": report.pairs, "steps": report.steps,
+                      "first_loss": report.first_loss, "last_loss": report.last_loss, "seconds": report.seconds,
+                      "weights": str(report.path)},
+               f"Trained the reader on {report.groups:,} groups ({report.pairs:,} pairs) in {report.seconds:.0f} s "
+               f"(loss {report.first_loss:.3f} -> {report.last_loss:.3f}); weights in {report.path}.")
     elif args.command == "eval":
         run_eval(desk, args)
     elif args.command == "editorials":

@@ -19,7 +19,6 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import warnings
 from pathlib import Path
 from typing import Any
 
@@ -219,34 +218,13 @@ def _export(model: Any, path: Path, int8: bool) -> None:
     axes |= {name: {0: "batch", 2: "written" if name.startswith("self") else "source"} for name in names}
     axes |= {name: {0: "batch", 2: "written"} for name in grown}
     step = _Step(model, layers).eval()  # the exporter restores a module's own mode afterwards: it must be eval
-    plain = path.with_suffix(".float32.tmp")
-    try:
-        with warnings.catch_warnings(), torch.no_grad():
-            warnings.simplefilter("ignore")  # the exporter's deprecation and tracer warnings, on every export
-            torch.onnx.export(step, (torch.tensor([[5]]), out.encoder_last_hidden_state, torch.ones_like(ids), *past),
-                              str(plain), input_names=["token", "encoded", "mask", *names],
-                              output_names=["logits", *grown], dynamic_axes=axes, opset_version=_OPSET, dynamo=False)
-        if int8:
-            from onnxruntime.quantization import QuantType, quantize_dynamic
+    from bot.onnx_export import write_graph
 
-            written = path.with_suffix(".int8.tmp")
-            quiet = _Quiet()  # the quantiser logs a line per tensor on the root logger
-            logging.getLogger().addFilter(quiet)
-            try:
-                quantize_dynamic(plain, written, weight_type=QuantType.QInt8, extra_options={"DefaultTensorType": 1})
-            finally:
-                logging.getLogger().removeFilter(quiet)
-            written.replace(path)
-        else:
-            plain.replace(path)
+    try:
+        write_graph(path, lambda target: torch.onnx.export(
+            step, (torch.tensor([[5]]), out.encoder_last_hidden_state, torch.ones_like(ids), *past), str(target),
+            input_names=["token", "encoded", "mask", *names], output_names=["logits", *grown], dynamic_axes=axes,
+            opset_version=_OPSET, dynamo=False), int8=int8, per_channel=False)
     finally:
-        plain.unlink(missing_ok=True)
         model.eval()
     log.info("exported the decoder step of %s to %s", name, path)
-
-
-class _Quiet(logging.Filter):
-    """Drops the records ONNX Runtime's quantiser writes straight to the root logger."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        return "onnxruntime" not in record.pathname

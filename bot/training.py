@@ -1,10 +1,12 @@
 """Training the answer reader on SQuAD-format data: `newsdesk train reader --data FILE` (or `make reader`).
 
-Pairs: the sentence that holds the answer (positive); the other sentences of its paragraph that share the most words
-with the question, and the closest sentence of another paragraph of the same article (on topic, no answer: what
-teaches abstaining); and the question with one of its names or numbers swapped for another of the article's, against
-the answering sentence (SQuAD 2.0's kind of unanswerable question). Only the top layers and the head learn; the rest
-of MiniLM stays as packaged. Everything is seeded.
+Each question makes a group of sentences the reader scores together, with "none of these" as one more choice whose
+score is fixed at 0 (so a score above 0 means "this sentence answers"): the sentence that holds the answer, the three
+other sentences of its paragraph sharing most words with the question, and the closest answer-free sentence of another
+paragraph of the same article. Some questions also make groups whose answer is "none": the question with one of its
+names or numbers swapped for another of the paragraph's, against the answering sentence (SQuAD 2.0's kind of
+unanswerable question), and the question against another paragraph's closest sentences (on topic, no answer). The loss
+is the group's cross-entropy plus each sentence's own yes/no. The word embeddings stay as packaged; all is seeded.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from typing import Any
 from bot.cleaning import normalise
 from bot.sentences import split_sentences
 
-__all__ = ["Pair", "TrainReport", "reader_pairs", "train_reader"]
+__all__ = ["Group", "TrainReport", "reader_groups", "train_reader"]
 
 log = logging.getLogger(__name__)
 
@@ -32,17 +34,20 @@ _NAME = re.compile(r"\b(?:[A-Z][a-z]+(?:\s[A-Z][a-z]+)*|\d[\d,.]*)\b")
 _COMMON = frozenset(re.findall(r"\w+", "the a an of in on at to for and or is was were are be by with as from "
                                        "that this which what who whom whose when where why how did does do it its "
                                        "his her their they he she"))
+SWAPPED_SHARE = 0.5  # of the questions that can be swapped, how many are
+ELSEWHERE_SHARE = 0.25  # of the questions, how many are also asked of another paragraph
 
 
 @dataclass(frozen=True)
-class Pair:
+class Group:
     question: str
-    sentence: str
-    answers: float  # 1.0 when the sentence answers the question
+    sentences: tuple[str, ...]
+    answer: int  # the index of the answering sentence; -1 when none answers
 
 
 @dataclass(frozen=True)
 class TrainReport:
+    groups: int
     pairs: int
     steps: int
     first_loss: float
@@ -55,8 +60,8 @@ def _words(text: str) -> set[str]:
     return set(_WORD.findall(text.lower())) - _COMMON
 
 
-def reader_pairs(rows: Iterable[dict[str, Any]], *, questions: int, seed: int = 13) -> list[Pair]:
-    """Training pairs for up to `questions` questions, drawn at random (seeded) from SQuAD-format paragraphs."""
+def reader_groups(rows: Iterable[dict[str, Any]], *, questions: int, seed: int = 13) -> list[Group]:
+    """Training groups for up to `questions` questions, drawn at random (seeded) from SQuAD-format paragraphs."""
     rng = random.Random(seed)
     paragraphs = [(row["title"], row["context"], row["qas"]) for row in rows]
     by_title: dict[str, list[int]] = defaultdict(list)
@@ -71,7 +76,7 @@ def reader_pairs(rows: Iterable[dict[str, Any]], *, questions: int, seed: int = 
 
     asked = [(index, qa) for index, (_, _, qas) in enumerate(paragraphs) for qa in qas]
     rng.shuffle(asked)
-    pairs: list[Pair] = []
+    groups: list[Group] = []
     taken = 0
     for index, qa in asked:
         if taken >= questions:
@@ -84,20 +89,21 @@ def reader_pairs(rows: Iterable[dict[str, Any]], *, questions: int, seed: int = 
         taken += 1
         asked_words = _words(question)
         positive = sentences[holding[0]]
-        pairs.append(Pair(question, positive, 1.0))
-        others = sorted((s for i, s in enumerate(sentences) if i not in holding),
-                        key=lambda s: -len(asked_words & _words(s)))
-        pairs += [Pair(question, s, 0.0) for s in others[:2]]
-        elsewhere = [j for j in by_title[title] if j != index]
-        if elsewhere:
-            sample = [s for j in rng.sample(elsewhere, min(4, len(elsewhere))) for s in sentences_of(j)
-                      if not any(a and a in s for a in qa["answers"])]  # on topic, without the answer
-            if sample:
-                pairs.append(Pair(question, max(sample, key=lambda s: len(asked_words & _words(s))), 0.0))
+        others = _closest(asked_words, [s for i, s in enumerate(sentences) if i not in holding], 3)
+        elsewhere = [s for j in rng.sample(by_title[title], min(5, len(by_title[title]))) if j != index
+                     for s in sentences_of(j) if not any(a and a in s for a in qa["answers"])]
+        groups.append(Group(question, (positive, *others, *_closest(asked_words, elsewhere, 1)), 0))
         swapped = _swapped(question, sentences, rng)
-        if swapped is not None:
-            pairs.append(Pair(swapped, positive, 0.0))
-    return pairs
+        if swapped is not None and rng.random() < SWAPPED_SHARE:
+            groups.append(Group(swapped, (positive, *others[:1]), -1))
+        if elsewhere and rng.random() < ELSEWHERE_SHARE:
+            groups.append(Group(question, tuple(_closest(asked_words, elsewhere, 2)), -1))
+    return groups
+
+
+def _closest(words: set[str], candidates: list[str], n: int) -> list[str]:
+    """The `n` candidates sharing most words with the question (first come first on a tie)."""
+    return sorted(candidates, key=lambda s: -len(words & _words(s)))[:n]
 
 
 def _swapped(question: str, sentences: list[str], rng: random.Random) -> str | None:
@@ -121,17 +127,17 @@ def read_squad(path: Path) -> Iterator[dict[str, Any]]:
                 yield json.loads(line)
 
 
-def train_reader(data: Path, out: Path, *, questions: int = 20_000, layers: int = 2, batch: int = 32,
-                 rate: float = 1e-4, seed: int = 13, threads: int | None = None,
-                 steps: int | None = None) -> TrainReport:
-    """Fine-tune the reader's top `layers` layers and head on pairs from `data`; write the changed weights to `out`
-    (float16 safetensors). The loss is logged every 50 steps.
+def train_reader(data: Path, out: Path, *, questions: int = 7_000, layers: int = 6, batch: int = 32,
+                 rate: float = 5e-5, seed: int = 13, threads: int | None = None, steps: int | None = None,
+                 every: int = 250) -> TrainReport:
+    """Fine-tune the reader's top `layers` layers and head on groups from `data`; write the changed weights to `out`
+    (float16 safetensors) every `every` steps and at the end, so a stopped run leaves its last checkpoint. The loss is
+    logged every 50 steps.
 
     Example:
         train_reader(Path("../shared/data/train/squad11_train.jsonl"), Path("bot/weights/reader.safetensors"))
     """
     import torch
-    from safetensors.torch import save_file
     from transformers import AutoTokenizer
 
     from bot.answer_reader import MAX_TOKENS, reader_network
@@ -141,11 +147,11 @@ def train_reader(data: Path, out: Path, *, questions: int = 20_000, layers: int 
     torch.manual_seed(seed)
     if threads:
         torch.set_num_threads(threads)
-    pairs = reader_pairs(read_squad(data), questions=questions, seed=seed)
+    groups = reader_groups(read_squad(data), questions=questions, seed=seed)
     tokenizer = AutoTokenizer.from_pretrained(default_model_dir())
     network = reader_network()
-    learning = [f"encoder.encoder.layer.{n}." for n in range(network.encoder.config.num_hidden_layers - layers,
-                                                             network.encoder.config.num_hidden_layers)] + ["head."]
+    count = network.encoder.config.num_hidden_layers
+    learning = [f"encoder.encoder.layer.{n}." for n in range(count - layers, count)] + ["head."]
     for name, parameter in network.named_parameters():
         parameter.requires_grad = any(name.startswith(prefix) for prefix in learning)
     trained = [p for p in network.parameters() if p.requires_grad]
@@ -153,43 +159,76 @@ def train_reader(data: Path, out: Path, *, questions: int = 20_000, layers: int 
     body = [p for name, p in network.named_parameters() if p.requires_grad and not name.startswith("head.")]
     optimizer = torch.optim.AdamW([{"params": body, "lr": rate}, {"params": head, "lr": rate * 20}],
                                   weight_decay=0.01)  # the head starts from nothing: it learns faster
-    batches = _buckets(pairs, batch, random.Random(seed))[:steps]
+    batches = _batches(groups, batch, random.Random(seed))[:steps]
     warm = max(1, min(100, len(batches) // 10))  # linear warm-up, then linear decay to zero
     schedule = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda step: min(1.0, (step + 1) / warm) *
                                                  max(0.0, 1 - step / max(len(batches), 1)))
-    loss_of = torch.nn.BCEWithLogitsLoss()
+    meta = {"base": "all-MiniLM-L6-v2", "layers": str(layers), "questions": str(questions),
+            "groups": str(len(groups)), "seed": str(seed), "rate": str(rate)}
     network.train()
-    started, losses = time.monotonic(), []
+    started, losses, pairs = time.monotonic(), [], 0
     for step, chunk in enumerate(batches):
-        inputs = tokenizer([p.question for p in chunk], [p.sentence for p in chunk], padding=True,
-                           truncation="only_second", max_length=MAX_TOKENS, return_tensors="pt")
-        loss = loss_of(network(**inputs), torch.tensor([p.answers for p in chunk]))
+        flat = [(g.question, s) for g in chunk for s in g.sentences]
+        inputs = tokenizer([q for q, _ in flat], [s for _, s in flat], padding=True, truncation="only_second",
+                           max_length=MAX_TOKENS, return_tensors="pt")
+        loss = _group_loss(network(**inputs), chunk)
         optimizer.zero_grad()
         loss.backward()
         torch.nn.utils.clip_grad_norm_(trained, 1.0)
         optimizer.step()
         schedule.step()
         losses.append(float(loss.detach()))
+        pairs += len(flat)
         if step % 50 == 0 or step == len(batches) - 1:
             log.info("reader step %d/%d: loss %.4f (%.0f pairs/s)", step + 1, len(batches),
-                     sum(losses[-50:]) / len(losses[-50:]), (step + 1) * batch / (time.monotonic() - started))
+                     sum(losses[-50:]) / len(losses[-50:]), pairs / (time.monotonic() - started))
+        if (step + 1) % every == 0 or step == len(batches) - 1:
+            _save(network, learning, out, {**meta, "steps": str(step + 1)})
+    window = max(1, len(losses) // 10)
+    return TrainReport(len(groups), pairs, len(batches), sum(losses[:window]) / window,
+                       sum(losses[-window:]) / window, time.monotonic() - started, out)
+
+
+def _group_loss(logits: Any, groups: list[Group]) -> Any:
+    """Each group's cross-entropy over its sentences and "none" (a logit of 0), plus each sentence's yes/no."""
+    import torch
+
+    losses, start = [], 0
+    for group in groups:
+        scores = torch.cat([logits.new_zeros(1), logits[start:start + len(group.sentences)]])
+        losses.append(torch.logsumexp(scores, 0) - scores[group.answer + 1])
+        start += len(group.sentences)
+    labels = torch.tensor([1.0 if i == g.answer else 0.0 for g in groups for i in range(len(g.sentences))])
+    return torch.stack(losses).mean() + 0.5 * torch.nn.functional.binary_cross_entropy_with_logits(logits, labels)
+
+
+def _save(network: Any, learning: list[str], out: Path, meta: dict[str, str]) -> None:
+    import torch
+    from safetensors.torch import save_file
+
     changed = {name: tensor.detach().to(torch.float16).contiguous() for name, tensor in network.state_dict().items()
                if any(name.startswith(prefix) for prefix in learning)}
     out.parent.mkdir(parents=True, exist_ok=True)
-    save_file(changed, str(out), metadata={"base": "all-MiniLM-L6-v2", "layers": str(layers),
-                                           "questions": str(questions), "pairs": str(len(pairs)), "seed": str(seed)})
-    window = max(1, len(losses) // 10)
-    return TrainReport(len(pairs), len(batches), sum(losses[:window]) / window, sum(losses[-window:]) / window,
-                       time.monotonic() - started, out)
+    partial = out.with_suffix(".partial")
+    save_file(changed, str(partial), metadata=meta)
+    partial.replace(out)
 
 
-def _buckets(pairs: list[Pair], size: int, rng: random.Random) -> list[list[Pair]]:
-    """Batches of pairs of similar length (less padding), in random order."""
-    shuffled = list(pairs)
+def _batches(groups: list[Group], size: int, rng: random.Random) -> list[list[Group]]:
+    """Batches of about `size` sentences, from groups of similar length (less padding), in random order."""
+    shuffled = list(groups)
     rng.shuffle(shuffled)
-    batches: list[list[Pair]] = []
-    for start in range(0, len(shuffled), size * 50):
-        group = sorted(shuffled[start:start + size * 50], key=lambda p: len(p.question) + len(p.sentence))
-        batches += [group[i:i + size] for i in range(0, len(group), size)]
+    batches: list[list[Group]] = []
+    for start in range(0, len(shuffled), size * 10):
+        window = sorted(shuffled[start:start + size * 10],
+                        key=lambda g: len(g.question) + max(len(s) for s in g.sentences))
+        chunk: list[Group] = []
+        for group in window:
+            chunk.append(group)
+            if sum(len(g.sentences) for g in chunk) >= size:
+                batches.append(chunk)
+                chunk = []
+        if chunk:
+            batches.append(chunk)
     rng.shuffle(batches)
     return batches

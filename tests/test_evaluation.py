@@ -77,7 +77,7 @@ def test_answers_hit_abstention_and_auroc_agree_with_the_outputs(desk: Newsdesk,
     abstained = [o["abstained"] for o in outputs]
     assert result["abstains_on_answerable"] == 50.0 * sum(abstained[:2])
     assert result["abstains_on_unanswerable"] == 50.0 * sum(abstained[2:])
-    assert set(result["systems"]) == {"newsdesk", "bm25", "minilm-cosine"}
+    assert set(result["systems"]) == {"newsdesk", "bm25", "minilm-cosine", "ranking"}
     assert all(set(o) >= {"answer", "abstained", "score", "citations"} for o in outputs)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot import Editorial, Newsdesk
+from bot.engines.lexical import is_demand
 
 
 def test_who_ended_the_siege_cites_the_sindh_police_sentence(desk: Newsdesk, seed: Editorial) -> None:
@@ -15,12 +16,26 @@ def test_who_ended_the_siege_cites_the_sindh_police_sentence(desk: Newsdesk, see
 
 
 @pytest.mark.parametrize("question", ["How many people died?", "When will the multiparty conference be held?",
-                                      "What does the editorial say about India?"])
+                                      "What does the editorial say about India?", "What did India say?"])
 def test_what_the_editorial_does_not_say_is_abstained_on(desk: Newsdesk, seed: Editorial, question: str) -> None:
     answer = desk.ask(question, seed)
     assert answer.abstained and answer.answer == "The editorial does not say."
     closest = answer.citations[0]
     assert seed.sentence(closest.sentence) == closest.text
+
+
+@pytest.mark.parametrize(("question", "number"), [("Who ended the siege?", 20), ("What did Imran Khan say?", 9),
+                                                  ("When did the attack happen?", 1)])
+def test_the_reader_cites_the_sentence_that_answers(desk: Newsdesk, seed: Editorial, question: str,
+                                                    number: int) -> None:
+    answer = desk.ask(question, seed)
+    assert not answer.abstained and answer.citations[0].sentence == number
+    assert answer.model == "all-MiniLM-L6-v2 + newsdesk-reader-v1" and 0.0 < answer.score <= 1.0
+
+
+def test_what_the_editorial_wants_the_state_to_do_is_a_call_to_action(desk: Newsdesk, seed: Editorial) -> None:
+    answer = desk.ask("What does the editorial want the state to do?", seed)
+    assert not answer.abstained and is_demand(answer.citations[0].text)
 
 
 def test_who_let_the_militants_back_names_the_former_government(desk: Newsdesk, seed: Editorial) -> None:

@@ -20,7 +20,7 @@ def test_a_wheel_installed_outside_the_checkout_has_its_prompts_seeds_and_manife
     names = set(zipfile.ZipFile(wheel).namelist())
     assert {"bot/prompt_templates/summary.txt", "bot/prompt_templates/answer.txt", "bot/prompt_templates/digest.txt",
             "bot/seed_editorials/dawn-2023-02-19-security-stocktaking.txt",
-            "adapters/slack/manifest.yml"} <= names
+            "adapters/slack/manifest.yml", "bot/weights/reader.safetensors", "bot/weights/README.md"} <= names
     site = tmp_path / "site"
     subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--target", str(site),
                     str(wheel)], check=True, capture_output=True, timeout=300)
@@ -38,4 +38,4 @@ def test_a_wheel_installed_outside_the_checkout_has_its_prompts_seeds_and_manife
                              capture_output=True, text=True, timeout=180, cwd=elsewhere, env=environment)
     assert console.returncode == 0, console.stderr[-500:]
     assert "Loaded the seed editorial “Security stocktaking”" in console.stdout
-    assert "Sindh police officers" in console.stdout
+    assert "Sindh police officers" in console.stdout and "newsdesk-reader-v1" in console.stdout  # the shipped reader

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from bot.answer_reader import shipped_reader
 from bot.embedder import Embedder
 from bot.engines.base import Engine, Indexed, key_point_count
 from bot.engines.extractive import ExtractiveEngine
@@ -29,7 +30,7 @@ def _chat(settings: Settings, embedder: Embedder) -> Engine:
 
 
 ENGINES: dict[str, EngineFactory] = {
-    "extractive": lambda settings, embedder: ExtractiveEngine(embedder),
+    "extractive": lambda settings, embedder: ExtractiveEngine(embedder, shipped_reader(settings)),
     "seq2seq": _seq2seq,
     "chat": _chat,
     "fake": lambda settings, embedder: FakeEngine(),

@@ -12,6 +12,7 @@ from dataclasses import replace
 from typing import Any
 
 from bot.answer import Answer, Citation
+from bot.answer_reader import shipped_reader
 from bot.embedder import Embedder
 from bot.engines.base import Indexed, key_point_count
 from bot.engines.extractive import ExtractiveEngine
@@ -120,7 +121,7 @@ class _Generative:
         self.local = LocalModel(settings.model, kind, device=settings.device, dtype=settings.dtype,
                                 cache=settings.model_cache, greedy=settings.beams == 1)
         self.writer = _Writer(self.local, settings)
-        self.extractive = ExtractiveEngine(embedder)
+        self.extractive = ExtractiveEngine(embedder, shipped_reader(settings))
         self.guard = Guard(embedder)
 
     @property

@@ -7,8 +7,6 @@ import json
 from pathlib import Path
 from typing import Any
 
-from rich.progress import track
-
 from bot.errors import BadInput
 from bot.evaluation.data import read_rows
 from bot.newsdesk import Newsdesk
@@ -67,6 +65,8 @@ def run_eval(desk: Newsdesk, args: argparse.Namespace) -> dict[str, Any]:
 
 
 def _progress(rows: list[dict[str, Any]], label: str) -> Any:
+    from rich.progress import track  # here, not above: every command's start would pay for importing rich
+
     return track(rows, description=label, transient=True) if len(rows) > 20 else rows
 
 

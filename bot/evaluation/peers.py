@@ -1,6 +1,7 @@
 """The methods newsdesk is measured against, each picking sentence numbers from the same split.
 
-Summaries: lead-K and sumy's LexRank, TextRank, LSA and Luhn. Answers: BM25 and plain MiniLM cosine.
+Summaries: lead-K and sumy's LexRank, TextRank, LSA and Luhn. Answers: BM25, plain MiniLM cosine, and newsdesk's own
+ranking without the answer reader (the hybrid of cosine, BM25, coverage and answer type it re-reads).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from sumy.summarizers.luhn import LuhnSummarizer
 from sumy.summarizers.text_rank import TextRankSummarizer
 from sumy.utils import get_stop_words
 
+from bot.engines.extractive import hybrid_ranking
 from bot.engines.lexical import bm25_scores
 
 __all__ = ["ANSWER_PEERS", "SUMMARY_PEERS"]
@@ -70,4 +72,8 @@ def _cosine(question: str, sentences: Sequence[str], vectors: np.ndarray, questi
     return np.asarray(vectors @ question_vector)
 
 
-ANSWER_PEERS: dict[str, Ranker] = {"bm25": _bm25, "minilm-cosine": _cosine}
+def _ranking(question: str, sentences: Sequence[str], vectors: np.ndarray, question_vector: np.ndarray) -> np.ndarray:
+    return hybrid_ranking(question, sentences, np.asarray(vectors @ question_vector))[0]
+
+
+ANSWER_PEERS: dict[str, Ranker] = {"bm25": _bm25, "minilm-cosine": _cosine, "ranking": _ranking}
