@@ -18,9 +18,9 @@ from typing import Any
 
 import numpy as np
 
-from bot.embedder import DEFAULT_MODEL_CACHE, default_model_dir, onnx_int8
+from bot.embedder import default_model_dir, mean_pooled, onnx_int8
 from bot.onnx_encoder import EncoderUnavailable, OnnxEncoder
-from bot.settings import Settings
+from bot.settings import DEFAULT_MODEL_CACHE, Settings
 
 __all__ = ["READER_WEIGHTS", "AnswerReader", "load_network", "reader_network", "shipped_reader"]
 
@@ -58,12 +58,11 @@ def reader_network(base: Path | None = None, attention: str = "sdpa") -> Any:
                                                      attn_implementation=attention)
             self.head = torch.nn.Linear(self.encoder.config.hidden_size, 1)
 
-        def forward(self, **inputs: Any) -> Any:
+        def forward(self, input_ids: Any, attention_mask: Any, token_type_ids: Any = None) -> Any:
             # Mean over the tokens, as all-MiniLM-L6-v2 was trained to pool (its [CLS] state carries little).
-            hidden = self.encoder(**inputs).last_hidden_state
-            mask = inputs["attention_mask"].unsqueeze(-1).to(hidden.dtype)
-            pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1.0)
-            return self.head(pooled).squeeze(-1)
+            hidden = self.encoder(input_ids=input_ids, attention_mask=attention_mask,
+                                  token_type_ids=token_type_ids).last_hidden_state
+            return self.head(mean_pooled(hidden, attention_mask)).squeeze(-1)
 
     return _Network()
 

@@ -39,10 +39,9 @@ class OnnxEncoder:
         vectors = encoder.run(["Who ended the siege?"])          # (1, 384) float32, unit length
     """
 
-    def __init__(self, session: Any, tokenizer: Any, kind: Kind) -> None:
+    def __init__(self, session: Any, tokenizer: Any) -> None:
         self.session = session
         self.tokenizer = tokenizer
-        self.kind = kind
         self.inputs = {item.name for item in session.get_inputs()}
         shape = session.get_outputs()[0].shape
         self.dimensions = shape[-1] if len(shape) == 2 and isinstance(shape[-1], int) else 1  # vectors or a logit
@@ -73,7 +72,7 @@ class OnnxEncoder:
             raise EncoderUnavailable(f"{type(error).__name__}: {error}") from error
         tokenizer.enable_truncation(max_tokens, strategy="only_second" if kind == "reader" else "longest_first")
         tokenizer.enable_padding(pad_id=tokenizer.token_to_id("[PAD]") or 0, pad_to_multiple_of=_PAD_TO)
-        return cls(session, tokenizer, kind)
+        return cls(session, tokenizer)
 
     def run(self, batch: Sequence[str] | Sequence[tuple[str, str]]) -> np.ndarray:
         """Vectors (sentences) or logits (reader) for one batch, in the order given."""
@@ -89,7 +88,7 @@ def _fingerprint(folder: Path, kind: Kind, weights: Path | None, int8: bool) -> 
     modification time: hashing 90 MB would cost every start), the reader's weights, the precision and `_EXPORT`.
     Library versions are left out: an ONNX graph stays valid when torch or ONNX Runtime is upgraded."""
     files = sorted([*folder.glob("*.safetensors"), *folder.glob("*.bin"), *([weights] if weights else [])])
-    stamp = [(str(f), f.stat().st_size, f.stat().st_mtime_ns) for f in files]
+    stamp = [(str(f), (info := f.stat()).st_size, info.st_mtime_ns) for f in files]
     digest = hashlib.sha256(json.dumps([(folder / "config.json").read_text(encoding="utf-8"), stamp, kind,
                                         int8, _EXPORT]).encode())
     return f"{kind}-{'int8' if int8 else 'float32'}-{digest.hexdigest()[:16]}"

@@ -8,10 +8,10 @@ import os
 import warnings
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import torch
-from transformers import AutoModel
+
+from bot.embedder import sentence_network
 
 __all__ = ["export", "quantise", "write_graph"]
 
@@ -19,23 +19,6 @@ log = logging.getLogger(__name__)
 
 _OPSET = 17
 _NAMES = ["input_ids", "attention_mask", "token_type_ids"]
-
-
-class _Graph(torch.nn.Module):
-    """What is traced: (ids, mask, types) in; the mean-pooled unit vector, or the reader's logit, out."""
-
-    def __init__(self, inner: Any, pooled: bool) -> None:
-        super().__init__()
-        self.inner, self.pooled = inner, pooled
-
-    def forward(self, input_ids: Any, attention_mask: Any, token_type_ids: Any) -> Any:
-        inputs = {"input_ids": input_ids, "attention_mask": attention_mask, "token_type_ids": token_type_ids}
-        if not self.pooled:
-            return self.inner(**inputs)
-        hidden = self.inner(**inputs).last_hidden_state
-        mask = attention_mask.unsqueeze(-1).to(hidden.dtype)
-        pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
-        return torch.nn.functional.normalize(pooled, dim=-1)
 
 
 def export(folder: Path, kind: str, weights: Path | None, path: Path, int8: bool = False) -> None:
@@ -48,10 +31,9 @@ def export(folder: Path, kind: str, weights: Path | None, path: Path, int8: bool
     if kind == "reader":
         from bot.answer_reader import load_network
 
-        graph = _Graph(load_network(weights, folder, attention="eager"), pooled=False)
+        graph = load_network(weights, folder, attention="eager")
     else:
-        graph = _Graph(AutoModel.from_pretrained(folder, dtype=torch.float32, attn_implementation="eager"), True)
-    graph.eval()
+        graph = sentence_network(folder, attention="eager")
     example = tuple(torch.ones(2, 8, dtype=torch.long) for _ in _NAMES)
     axes = {name: {0: "batch", 1: "tokens"} for name in _NAMES} | {"out": {0: "batch"}}
     write_graph(path, lambda target: torch.onnx.export(

@@ -18,9 +18,10 @@ from platformdirs import user_data_dir
 from bot.errors import SettingsError, short
 from bot.fetcher import without_credentials
 
-__all__ = ["PRECISIONS", "Secret", "Settings", "load_settings"]
+__all__ = ["DEFAULT_MODEL_CACHE", "PRECISIONS", "Secret", "Settings", "load_settings"]
 
 PRECISIONS = ("auto", "float32", "int8", "bfloat16")
+DEFAULT_MODEL_CACHE = Path(user_data_dir("newsdesk")) / "models"  # exported and converted models, kept
 T = TypeVar("T")
 
 
@@ -62,7 +63,7 @@ class Settings:
     dtype: str = "auto"
     max_new_tokens: int = 120
     beams: int = 2
-    model_cache: Path = field(default_factory=lambda: Path(user_data_dir("newsdesk")) / "models")
+    model_cache: Path = DEFAULT_MODEL_CACHE
     embedding_model: Path | None = None
     precision: str = "auto"
     max_chars: int = 200_000
