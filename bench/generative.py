@@ -164,7 +164,7 @@ def smollm2(runs: int) -> None:
             editorial = desk.add(desk.reader.from_source(str(SEED)))
             indexed = desk.index(editorial)
             started = time.perf_counter()
-            desk.engine.local.get()
+            desk.engine.chat.load()
             loaded = time.perf_counter() - started
             seconds = timed(partial(desk.engine.summarize, indexed, "medium"), runs)
             how = "converted from the GGUF" if dtype == "float32" else "read from the kept folder"

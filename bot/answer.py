@@ -40,6 +40,7 @@ class Answer:
     engine: str
     model: str
     across_library: bool = False
+    notes: tuple[str, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         """The answer in the JSON contract: other tools read these field names."""
@@ -52,4 +53,5 @@ class Answer:
             "editorial": self.editorial.reference() if self.editorial else None,
             "engine": self.engine,
             "model": self.model,
+            "notes": list(self.notes),
         }

@@ -57,10 +57,12 @@ def _parser() -> argparse.ArgumentParser:
     feeds.add_argument("url", nargs="?")
     commands.add_parser("poll", help="fetch every feed and the inbox folder once")
     train = commands.add_parser("train", help="train newsdesk's answer reader on SQuAD-format data")
-    train.add_argument("model", choices=("reader",))
+    train.add_argument("network", choices=("reader",), help="what to train (the answer reader)")
     train.add_argument("--data", type=Path, required=True, help="SQuAD-format JSONL, one paragraph a line")
     train.add_argument("--out", type=Path, default=READER_WEIGHTS, help="where the weights go (default: shipped)")
     train.add_argument("--questions", type=int, default=7_000, help="how many questions to train on")
+    train.add_argument("--seed", type=int, default=13, help="which questions, in which order (default 13)")
+    train.add_argument("--start", type=Path, help="continue from these trained weights")
     add_eval_parser(commands)
     commands.add_parser("chat", help="open the console adapter")
     commands.add_parser("serve", help="run the configured chat adapters (the console when none is)")
@@ -69,7 +71,7 @@ def _parser() -> argparse.ArgumentParser:
     for sub in {id(p): p for p in commands.choices.values()}.values():
         sub.add_argument("--verbose", action="store_true", help="log what newsdesk does to standard error")
     for sub in (summarize, ask):
-        sub.add_argument("--engine", help="this command's engine: extractive, seq2seq or chat")
+        sub.add_argument("--engine", help="this command's engine: extractive, seq2seq, chat or server")
         sub.add_argument("--model", help="this command's model: a cached hub id, a folder or a .gguf file")
     return parser
 
@@ -147,7 +149,8 @@ def _run(desk: Newsdesk, args: argparse.Namespace) -> int:
     elif args.command == "train":
         from bot.training import train_reader
 
-        report = train_reader(args.data, args.out, questions=args.questions)
+        report = train_reader(args.data, args.out, questions=args.questions, seed=args.seed,
+                              start=args.start)
         _print(args, {"groups": report.groups, "pairs": report.pairs, "steps": report.steps,
                       "first_loss": report.first_loss, "last_loss": report.last_loss, "seconds": report.seconds,
                       "weights": str(report.path)},

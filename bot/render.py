@@ -77,18 +77,20 @@ def summary_text(summary: Summary) -> str:
 
 
 def answer_body(answer: Answer, markup: Markup = PLAIN) -> str:
-    """The quoted sentences that answer, or the plain abstention and the closest sentence, in `markup`."""
+    """The quoted sentences that answer, or the plain abstention and the closest sentence, in `markup`; then any
+    note (the model server was down, so the sentences are quoted)."""
     m = markup
+    notes = [m.escape(f"Note: {note}") for note in answer.notes]
     if answer.abstained:
         closest = answer.citations[0]
         where = f" in “{m.escape(closest.editorial.title)}”" if answer.across_library else ""
-        return (f"{m.strong.format(m.escape(answer.answer))} The closest it comes{where} is sentence "
-                f"{closest.sentence}:{m.gap}{m.quote.format(m.escape(closest.text))}")
+        return "\n".join([f"{m.strong.format(m.escape(answer.answer))} The closest it comes{where} is sentence "
+                          f"{closest.sentence}:{m.gap}{m.quote.format(m.escape(closest.text))}", *notes])
     quotes = []
     for citation in answer.citations:
         where = m.aside.format(m.escape(heading(citation.editorial))) if answer.across_library else ""
         quotes.append(f"{m.quote.format(m.escape(citation.text))} {m.number.format(citation.sentence)}{where}")
-    return "\n".join(quotes)
+    return "\n".join([*quotes, *notes])
 
 
 def answer_text(answer: Answer) -> str:

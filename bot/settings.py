@@ -85,11 +85,17 @@ class Settings:
     discord_token: Secret | None = None
     discord_guild_id: int | None = None
     workers: int = 2
+    server_url: str | None = None
+    server_key: Secret | None = None
+    server_timeout: float = 60.0
+    server_retries: int = 2
+    server_context: int = 4096
 
     @property
     def secrets(self) -> list[str]:
         """Every token's value, for the log formatter to blank out wherever a library prints one."""
-        tokens = (self.slack_bot_token, self.slack_app_token, self.slack_signing_secret, self.discord_token)
+        tokens = (self.slack_bot_token, self.slack_app_token, self.slack_signing_secret, self.discord_token,
+                  self.server_key)
         return [token.reveal() for token in tokens if token is not None and token.reveal()]
 
     @property
@@ -157,6 +163,11 @@ def load_settings(environ: Mapping[str, str] | None = None, env_file: Path | Non
         discord_token=get("DISCORD_TOKEN", Secret, None),
         discord_guild_id=get("DISCORD_GUILD_ID", _positive_int, None),
         workers=get("NEWSDESK_WORKERS", _positive_int, defaults.workers),
+        server_url=get("NEWSDESK_SERVER_URL", _server_url, None),
+        server_key=get("NEWSDESK_SERVER_KEY", Secret, None),
+        server_timeout=get("NEWSDESK_SERVER_TIMEOUT", _positive_float, defaults.server_timeout),
+        server_retries=get("NEWSDESK_SERVER_RETRIES", _whole, defaults.server_retries),
+        server_context=get("NEWSDESK_SERVER_CONTEXT", _positive_int, defaults.server_context),
     )
     return settings
 
@@ -181,6 +192,19 @@ def _positive_int(raw: str) -> int:
     if value <= 0:
         raise ValueError("it must be a positive whole number")
     return value
+
+
+def _whole(raw: str) -> int:
+    value = int(raw)
+    if value < 0:
+        raise ValueError("it must be 0 or a positive whole number")
+    return value
+
+
+def _server_url(raw: str) -> str:
+    if not raw.lower().startswith(("http://", "https://")):
+        raise ValueError("it must be the server's http(s) address, such as http://localhost:11434/v1")
+    return raw.rstrip("/")
 
 
 def _positive_float(raw: str) -> float:

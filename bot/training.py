@@ -5,8 +5,10 @@ score is fixed at 0 (so a score above 0 means "this sentence answers"): the sent
 other sentences of its paragraph sharing most words with the question, and the closest answer-free sentence of another
 paragraph of the same article. Some questions also make groups whose answer is "none": the question with one of its
 names or numbers swapped for another of the paragraph's, against the answering sentence (SQuAD 2.0's kind of
-unanswerable question), and the question against another paragraph's closest sentences (on topic, no answer). The loss
-is the group's cross-entropy plus each sentence's own yes/no. The word embeddings stay as packaged; all is seeded.
+unanswerable question), the question turned to ask the opposite (an antonym swapped in, or a negation: SQuAD 2.0's
+other common kinds) against the same sentence, and the question against another paragraph's closest sentences (on
+topic, no answer). The loss is the group's cross-entropy plus each sentence's own yes/no. The word embeddings stay as
+packaged; all is seeded.
 """
 
 from __future__ import annotations
@@ -36,6 +38,19 @@ _COMMON = frozenset(re.findall(r"\w+", "the a an of in on at to for and or is wa
                                        "his her their they he she"))
 SWAPPED_SHARE = 0.5  # of the questions that can be swapped, how many are
 ELSEWHERE_SHARE = 0.25  # of the questions, how many are also asked of another paragraph
+TURNED_SHARE = 0.5  # of the questions that can be turned (an antonym, a negation), how many are
+_OPPOSITES = dict(pair for a, b in (p.split("/") for p in (
+    "first/last", "largest/smallest", "biggest/smallest", "highest/lowest", "most/least", "earliest/latest",
+    "before/after", "increase/decrease", "increased/decreased", "north/south", "east/west", "northern/southern",
+    "eastern/western", "older/younger", "oldest/youngest", "longest/shortest", "longer/shorter",
+    "larger/smaller", "higher/lower", "more/fewer", "won/lost", "win/lose", "early/late", "began/ended",
+    "start/end", "maximum/minimum", "best/worst", "top/bottom", "major/minor", "rise/fall", "inside/outside",
+    "above/below", "public/private", "ancient/modern", "legal/illegal", "allowed/banned", "success/failure",
+    "successful/unsuccessful", "support/oppose", "supported/opposed", "accepted/rejected", "strong/weak",
+    "rich/poor",
+)) for pair in ((a, b), (b, a)))
+_BEING = re.compile(r"^((?:What|Who|Which)(?: \w+)?) (is|was|are|were) (?!not )")
+_DOING = re.compile(r"^(Who|What) (\w+ed) ")
 
 
 @dataclass(frozen=True)
@@ -96,6 +111,9 @@ def reader_groups(rows: Iterable[dict[str, Any]], *, questions: int, seed: int =
         swapped = _swapped(question, sentences, rng)
         if swapped is not None and rng.random() < SWAPPED_SHARE:
             groups.append(Group(swapped, (positive, *others[:1]), -1))
+        turned = _turned(question, rng)
+        if turned is not None and rng.random() < TURNED_SHARE:
+            groups.append(Group(turned, (positive, *others[:1]), -1))
         if elsewhere and rng.random() < ELSEWHERE_SHARE:
             groups.append(Group(question, tuple(_closest(asked_words, elsewhere, 2)), -1))
     return groups
@@ -120,6 +138,23 @@ def _swapped(question: str, sentences: list[str], rng: random.Random) -> str | N
     return question.replace(target, rng.choice(candidates), 1)
 
 
+def _turned(question: str, rng: random.Random) -> str | None:
+    """The question made to ask the opposite (SQuAD 2.0's antonym and negation kinds), or None: "the first" becomes
+    "the last", "Who was" becomes "Who was not", "Who founded" becomes "Who never founded"."""
+    words = question.split()
+    opposite = [i for i, w in enumerate(words) if w.lower() in _OPPOSITES]
+    if opposite and (rng.random() < 0.7 or not (_BEING.match(question) or _DOING.match(question))):
+        i = rng.choice(opposite)
+        word = _OPPOSITES[words[i].lower()]
+        words[i] = word.capitalize() if words[i][0].isupper() else word
+        return " ".join(words)
+    if _BEING.match(question):
+        return _BEING.sub(r"\1 \2 not ", question, count=1)
+    if _DOING.match(question):
+        return _DOING.sub(r"\1 never \2 ", question, count=1)
+    return None
+
+
 def read_squad(path: Path) -> Iterator[dict[str, Any]]:
     with path.open(encoding="utf-8") as lines:
         for line in lines:
@@ -129,10 +164,10 @@ def read_squad(path: Path) -> Iterator[dict[str, Any]]:
 
 def train_reader(data: Path, out: Path, *, questions: int = 7_000, layers: int = 6, batch: int = 32,
                  rate: float = 5e-5, seed: int = 13, threads: int | None = None, steps: int | None = None,
-                 every: int = 250) -> TrainReport:
+                 every: int = 250, start: Path | None = None) -> TrainReport:
     """Fine-tune the reader's top `layers` layers and head on groups from `data`; write the changed weights to `out`
     (float16 safetensors) every `every` steps and at the end, so a stopped run leaves its last checkpoint. The loss is
-    logged every 50 steps.
+    logged every 50 steps. `start` continues from trained weights (its head then learns at the body's rate).
 
     Example:
         train_reader(Path("../shared/data/train/squad11_train.jsonl"), Path("bot/weights/reader.safetensors"))
@@ -140,7 +175,7 @@ def train_reader(data: Path, out: Path, *, questions: int = 7_000, layers: int =
     import torch
     from transformers import AutoTokenizer
 
-    from bot.answer_reader import MAX_TOKENS, reader_network
+    from bot.answer_reader import MAX_TOKENS, load_network, reader_network
     from bot.embedder import default_model_dir
 
     random.seed(seed)
@@ -149,7 +184,7 @@ def train_reader(data: Path, out: Path, *, questions: int = 7_000, layers: int =
         torch.set_num_threads(threads)
     groups = reader_groups(read_squad(data), questions=questions, seed=seed)
     tokenizer = AutoTokenizer.from_pretrained(default_model_dir())
-    network = reader_network()
+    network = load_network(start) if start else reader_network()
     count = network.encoder.config.num_hidden_layers
     learning = [f"encoder.encoder.layer.{n}." for n in range(count - layers, count)] + ["head."]
     for name, parameter in network.named_parameters():
@@ -157,14 +192,14 @@ def train_reader(data: Path, out: Path, *, questions: int = 7_000, layers: int =
     trained = [p for p in network.parameters() if p.requires_grad]
     head = [p for name, p in network.named_parameters() if name.startswith("head.")]
     body = [p for name, p in network.named_parameters() if p.requires_grad and not name.startswith("head.")]
-    optimizer = torch.optim.AdamW([{"params": body, "lr": rate}, {"params": head, "lr": rate * 20}],
-                                  weight_decay=0.01)  # the head starts from nothing: it learns faster
+    optimizer = torch.optim.AdamW([{"params": body, "lr": rate}, {"params": head, "lr": rate * (1 if start else 20)}],
+                                  weight_decay=0.01)  # a head that starts from nothing learns faster
     batches = _batches(groups, batch, random.Random(seed))[:steps]
     warm = max(1, min(100, len(batches) // 10))  # linear warm-up, then linear decay to zero
     schedule = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda step: min(1.0, (step + 1) / warm) *
                                                  max(0.0, 1 - step / max(len(batches), 1)))
     meta = {"base": "all-MiniLM-L6-v2", "layers": str(layers), "questions": str(questions),
-            "groups": str(len(groups)), "seed": str(seed), "rate": str(rate)}
+            "groups": str(len(groups)), "seed": str(seed), "rate": str(rate), "start": start.name if start else ""}
     network.train()
     started, losses, pairs = time.monotonic(), [], 0
     for step, chunk in enumerate(batches):

@@ -13,14 +13,14 @@ import time
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
 from aiohttp import WSMsgType, web
 from slack_sdk.signature import SignatureVerifier
 
-from .support import AiohttpThread
+from .support import AiohttpThread, Served
 
 BOT_TOKEN = "xoxb-test-token"
 SIGNING_SECRET = "test-signing-secret"
@@ -48,7 +48,7 @@ class Call:
         return "\n".join(parts)
 
 
-class FakeSlack:
+class FakeSlack(Served):
     """Serve a Slack stand-in on 127.0.0.1; `calls` lists what newsdesk sent, in order."""
 
     def __init__(self) -> None:
@@ -120,9 +120,7 @@ class FakeSlack:
             def log_message(self, *args: object) -> None:
                 pass
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.port = self.server.server_address[1]
+        super().__init__(Handler)
 
     def url(self, path: str) -> str:
         return f"http://127.0.0.1:{self.port}{path}"
@@ -169,14 +167,6 @@ class FakeSlack:
 
     def of(self, *methods: str) -> list[Call]:
         return [call for call in self.calls if call.method in methods]
-
-    def __enter__(self) -> FakeSlack:
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.shutdown()
-        self.server.server_close()
 
 
 def signed_post(url: str, body: bytes, *, secret: str = SIGNING_SECRET, timestamp: int | None = None,

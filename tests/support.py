@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import socket
 import threading
 import time
 from collections.abc import Coroutine
@@ -20,6 +21,7 @@ from bot import Newsdesk, Reply, Request
 from bot.messages import Attachment
 
 T = TypeVar("T")
+S = TypeVar("S", bound="Served")
 SEED = Path(__file__).resolve().parent.parent / "seeds" / "dawn-2023-02-19-security-stocktaking.txt"
 
 
@@ -32,7 +34,31 @@ class Route:
     declare_length: bool = True
 
 
-class Loopback:
+def free_port() -> int:
+    """A loopback port nothing listens on (for a server a test starts, or one that must refuse)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+class Served:
+    """An HTTP stand-in: `handler` on 127.0.0.1 at a free port, served from a thread inside a `with` block."""
+
+    def __init__(self, handler: type[BaseHTTPRequestHandler]) -> None:
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self.server.daemon_threads = True
+        self.port = int(self.server.server_address[1])
+
+    def __enter__(self: S) -> S:
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+class Loopback(Served):
     """Serve `routes` on 127.0.0.1 at a free port; `seen` lists (path, Host header) of every request."""
 
     def __init__(self) -> None:
@@ -57,24 +83,13 @@ class Loopback:
             def log_message(self, *args: object) -> None:
                 pass
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.port = self.server.server_address[1]
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        super().__init__(Handler)
 
     def url(self, path: str, host: str = "127.0.0.1") -> str:
         return f"http://{host}:{self.port}{path}"
 
     def route(self, path: str, **kwargs: object) -> None:
         self.routes[path] = Route(**kwargs)  # type: ignore[arg-type]
-
-    def __enter__(self) -> Loopback:
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.shutdown()
-        self.server.server_close()
 
 
 def make_pdf(lines: list[str]) -> bytes:

@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import io
-import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -47,7 +46,7 @@ from .fake_discord import (
     user,
 )
 from .fake_slack import BOT_TOKEN, SIGNING_SECRET, FakeSlack, command_body, signed_post
-from .support import SEED
+from .support import SEED, free_port
 
 
 def pings_nobody(call: Call) -> bool:
@@ -264,9 +263,7 @@ def test_serve_runs_discord_beside_slack(tmp_path: Path, embedder: Embedder, mon
     monkeypatch.setattr(discord.http.Route, "BASE", fake.api)
     monkeypatch.setattr(discord.webhook.async_.Route, "BASE", fake.api)
     monkeypatch.setattr(DiscordWebSocket, "DEFAULT_GATEWAY", yarl.URL(fake.gateway))
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = free_port()
     with FakeSlack() as slack:
         settings = Settings(db_path=tmp_path / "both.db", discord_token=Secret("discord-test-token"),
                             slack_bot_token=Secret(BOT_TOKEN), slack_signing_secret=Secret(SIGNING_SECRET),

@@ -229,11 +229,11 @@ def test_smollm2_real_weights_say_nothing_the_editorial_does_not(tmp_path: Path,
         assert not (word[0].isupper() or word[0].isdigit()) or word.lower().removesuffix("'s") in editorial_words
     answer = desk.ask("Who ended the siege?", seed)
     assert not answer.abstained and answer.citations[0].sentence == 20
-    kept = desk.engine.local.converted  # type: ignore[attr-defined]
+    kept = desk.engine.chat.local.converted  # type: ignore[attr-defined]
     assert kept is not None and (kept / "config.json").is_file()  # converted once, kept for the next start
     again = LocalModel(str(gguf), "causal", device="cpu", dtype="auto", cache=cache)
     tokenizer, model = again.get()
-    first = desk.engine.local.get()[1]  # type: ignore[attr-defined]
+    first = desk.engine.chat.local.get()[1]  # type: ignore[attr-defined]
     ids = tokenizer("Sindh police officers ended the siege.", return_tensors="pt")["input_ids"]
     with torch.inference_mode():
         assert torch.allclose(model(ids).logits, first(ids).logits, atol=1e-4)

@@ -42,7 +42,7 @@ from .fake_slack import (
     signed_post,
 )
 from .slack_rig import Rig, mention
-from .support import SEED
+from .support import SEED, free_port
 
 
 def test_summarize_acks_with_progress_then_posts_the_summary_blocks(slack: Rig) -> None:
@@ -255,9 +255,7 @@ def test_the_manifest_declares_what_the_adapter_answers_and_no_more_scopes() -> 
 
 
 def test_serve_starts_slack_in_http_mode_from_the_settings(tmp_path: Path, embedder: Embedder) -> None:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = free_port()
     with FakeSlack() as fake:
         settings = Settings(db_path=tmp_path / "serve.db", slack_bot_token=Secret(BOT_TOKEN),
                             slack_signing_secret=Secret(SIGNING_SECRET), slack_port=port,
@@ -331,9 +329,7 @@ def test_socket_mode_answers_a_mention_delivered_twice_once(tmp_path: Path, embe
 
 def test_serve_loads_the_model_before_slack_can_reach_it(tmp_path: Path) -> None:
     """The first answer after a start must not wait 12-18 s for the model: it is loaded before the port opens."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = free_port()
     cold = Embedder()
     with FakeSlack() as fake:
         settings = Settings(db_path=tmp_path / "cold.db", slack_bot_token=Secret(BOT_TOKEN),

@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 import numpy as np
+from safetensors import safe_open
 from safetensors.numpy import load_file
 
 from bot.answer_reader import AnswerReader, _TorchReader
@@ -63,3 +64,32 @@ def test_a_few_steps_lower_the_loss_and_the_weights_load(tmp_path: Path) -> None
     assert reader.runtime == "onnxruntime" and list((tmp_path / "models").glob("reader-*.onnx"))
     in_torch = _TorchReader(out).run([(question, sentence) for sentence in sentences])
     assert np.allclose(scores, in_torch, atol=1e-3)  # the exported graph is the trained network
+
+
+def test_turned_questions_ask_the_opposite_or_are_left_alone() -> None:
+    import random
+
+    from bot.training import _turned
+
+    rng = random.Random(0)
+    assert _turned("Who was the first president of Kenya?", random.Random(0)) in {
+        "Who was the last president of Kenya?", "Who was not the first president of Kenya?"}
+    assert _turned("Who founded the Oban ferry company?", rng) == "Who never founded the Oban ferry company?"
+    assert _turned("What is the name of the river?", rng) == "What is not the name of the river?"
+    assert _turned("Which team Won the cup?", rng) == "Which team Lost the cup?"
+    assert _turned("When did the war begin?", rng) is None  # nothing to turn: no group is made
+
+
+def test_the_command_line_trains_and_continues_from_trained_weights(tmp_path: Path) -> None:
+    from bot.cli import main
+
+    data = tmp_path / "squad.jsonl"
+    data.write_text("\n".join(json.dumps(row) for row in PARAGRAPHS) + "\n")
+    first, second = tmp_path / "first.safetensors", tmp_path / "second.safetensors"
+    assert main(["train", "reader", "--data", str(data), "--questions", "8", "--out", str(first)]) == 0
+    assert main(["train", "reader", "--data", str(data), "--questions", "8", "--seed", "5", "--start", str(first),
+                 "--out", str(second)]) == 0
+    with safe_open(str(second), "np") as weights:
+        assert weights.metadata()["start"] == "first.safetensors"
+        changed = weights.get_tensor("head.weight")
+    assert not np.array_equal(changed, load_file(str(first))["head.weight"])  # it went on from the first file

@@ -29,10 +29,17 @@ def _chat(settings: Settings, embedder: Embedder) -> Engine:
     return ChatEngine(settings, embedder)
 
 
+def _server(settings: Settings, embedder: Embedder) -> Engine:
+    from bot.engines.server import ServerEngine
+
+    return ServerEngine(settings, embedder)
+
+
 ENGINES: dict[str, EngineFactory] = {
     "extractive": lambda settings, embedder: ExtractiveEngine(embedder, shipped_reader(settings)),
     "seq2seq": _seq2seq,
     "chat": _chat,
+    "server": _server,
     "fake": lambda settings, embedder: FakeEngine(),
 }
 

@@ -7,9 +7,9 @@ or the model cannot be loaded or run, the reply is the extractive one, with a no
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
-from typing import Any
+from typing import Any, Protocol
 
 from bot.answer import Answer, Citation
 from bot.answer_reader import shipped_reader
@@ -22,7 +22,7 @@ from bot.prompts import load_prompt
 from bot.settings import Settings
 from bot.summary import Summary
 
-__all__ = ["ChatEngine", "Seq2SeqEngine"]
+__all__ = ["ChatEngine", "ChatModel", "LocalChat", "Seq2SeqEngine", "chunks"]
 
 log = logging.getLogger(__name__)
 
@@ -30,8 +30,7 @@ _MIN_KEPT = 2  # fewer guarded sentences than this and the extractive summary is
 
 
 class _Writer:
-    """Chunked generation with one local model: split on sentence boundaries into windows that fit, write a
-    partial summary of each, then summarise the partials (map-reduce)."""
+    """Generation with one local model, within its window."""
 
     def __init__(self, local: LocalModel, settings: Settings) -> None:
         self.local = local
@@ -41,18 +40,6 @@ class _Writer:
         limits = [getattr(model.config, "max_position_embeddings", None), getattr(tokenizer, "model_max_length", None)]
         usable = min([int(v) for v in limits if isinstance(v, int) and 0 < v < 1_000_000] or [1024])
         return max(32, usable - reserve - 8)
-
-    def chunks(self, sentences: Sequence[str], tokenizer: Any, window: int) -> list[str]:
-        chunks: list[list[str]] = [[]]
-        used = 0
-        for sentence in sentences:
-            size = len(tokenizer(sentence, add_special_tokens=False)["input_ids"])
-            if chunks[-1] and used + size > window:
-                chunks.append([])
-                used = 0
-            chunks[-1].append(sentence)
-            used += size
-        return [" ".join(chunk) for chunk in chunks]
 
     def generate(self, tokenizer: Any, model: Any, inputs: dict[str, Any]) -> str:
         import torch
@@ -78,6 +65,21 @@ class _Writer:
         if not model.config.is_encoder_decoder:
             output = output[:, feed["input_ids"].shape[1]:]
         return str(tokenizer.decode(output[0], skip_special_tokens=True)).strip()
+
+
+def chunks(sentences: Sequence[str], size: Callable[[str], int], window: int) -> list[str]:
+    """The sentences joined into as few chunks as fit `window` tokens each, as `size` counts them (a sentence longer
+    than the window is a chunk of its own)."""
+    parts: list[list[str]] = [[]]
+    used = 0
+    for sentence in sentences:
+        tokens = size(sentence)
+        if parts[-1] and used + tokens > window:
+            parts.append([])
+            used = 0
+        parts[-1].append(sentence)
+        used += tokens
+    return [" ".join(part) for part in parts]
 
 
 def _summary_from(engine: _Generative, text: str, indexed: Indexed, length: str,
@@ -112,21 +114,21 @@ def _fallback(summary: Summary, reason: str) -> Summary:
 
 
 class _Generative:
-    """What both generative engines are made of: a local model, its writer, the extractive engine they fall back
-    on (and quote answers with), and the guard."""
+    """What the generative engines share: the extractive engine they fall back on (and quote answers with), and the
+    guard. A subclass gives `model` and `_load`."""
 
     name: str
 
-    def __init__(self, settings: Settings, embedder: Embedder, kind: str) -> None:
-        self.local = LocalModel(settings.model, kind, device=settings.device, dtype=settings.dtype,
-                                cache=settings.model_cache, greedy=settings.beams == 1)
-        self.writer = _Writer(self.local, settings)
+    def __init__(self, settings: Settings, embedder: Embedder) -> None:
         self.extractive = ExtractiveEngine(embedder, shipped_reader(settings))
         self.guard = Guard(embedder)
 
     @property
     def model(self) -> str:
-        return self.local.name
+        raise NotImplementedError
+
+    def _load(self) -> None:
+        raise NotImplementedError
 
     def key_sentences(self, indexed: Indexed, count: int) -> list[int]:
         return self.extractive.key_sentences(indexed, count)
@@ -136,7 +138,7 @@ class _Generative:
         back to extractive summaries with a note, as it would on the first request."""
         self.extractive.warm_up()
         try:
-            self.local.get()
+            self._load()
         except ModelUnavailable as error:
             log.warning("%s", error)
 
@@ -152,14 +154,24 @@ class Seq2SeqEngine(_Generative):
     version = "seq2seq-v1"
 
     def __init__(self, settings: Settings, embedder: Embedder) -> None:
-        super().__init__(settings, embedder, "seq2seq")
+        super().__init__(settings, embedder)
+        self.local = LocalModel(settings.model, "seq2seq", device=settings.device, dtype=settings.dtype,
+                                cache=settings.model_cache, greedy=settings.beams == 1)
+        self.writer = _Writer(self.local, settings)
+
+    @property
+    def model(self) -> str:
+        return self.local.name
+
+    def _load(self) -> None:
+        self.local.get()
 
     def summarize(self, indexed: Indexed, length: str) -> Summary:
         try:
             tokenizer, model = self.local.get()
             prefix = "summarize: " if model.config.model_type == "t5" else ""
             window = self.writer.window(tokenizer, model, reserve=len(prefix))
-            parts = self.writer.chunks(indexed.editorial.sentences, tokenizer, window)
+            parts = chunks(indexed.editorial.sentences, lambda text: _tokens(tokenizer, text), window)
             drafts = [self._write(tokenizer, model, prefix + part, window) for part in parts]
             text = drafts[0]
             if len(drafts) > 1:
@@ -178,8 +190,60 @@ class Seq2SeqEngine(_Generative):
         return self.extractive.answer(question, library, abstain_below, across)
 
 
+class ChatModel(Protocol):
+    """A chat model the chat engine writes with: in-process (`LocalChat`) or on a server (bot/engines/server.py).
+    Each method raises ModelUnavailable, with a sentence saying why, when the model cannot be had."""
+
+    @property
+    def name(self) -> str: ...
+
+    def load(self) -> None: ...
+
+    def room(self, prompt: str) -> int:
+        """How many tokens of editorial fit beside this prompt and the reply."""
+
+    def size(self, text: str) -> int:
+        """How many tokens `text` takes."""
+
+    def reply(self, prompt: str) -> str: ...
+
+
+class LocalChat:
+    """A causal LM with a chat template, by hub id, folder or .gguf file, in-process through transformers."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.local = LocalModel(settings.model, "causal", device=settings.device, dtype=settings.dtype,
+                                cache=settings.model_cache, greedy=settings.beams == 1)
+        self.writer = _Writer(self.local, settings)
+
+    @property
+    def name(self) -> str:
+        return self.local.name
+
+    def load(self) -> None:
+        self.local.get()
+
+    def room(self, prompt: str) -> int:
+        tokenizer, model = self.local.get()
+        return self.writer.window(tokenizer, model, reserve=len(self._chat(tokenizer, prompt)["input_ids"][0]) + 16)
+
+    def size(self, text: str) -> int:
+        return _tokens(self.local.get()[0], text)
+
+    def reply(self, prompt: str) -> str:
+        tokenizer, model = self.local.get()
+        return self.writer.generate(tokenizer, model, self._chat(tokenizer, prompt))
+
+    def _chat(self, tokenizer: Any, prompt: str) -> Any:
+        try:
+            return tokenizer.apply_chat_template([{"role": "user", "content": prompt}], add_generation_prompt=True,
+                                                 return_tensors="pt", return_dict=True)
+        except (ValueError, TypeError) as error:
+            raise ModelUnavailable(f"The model {self.local.name} has no usable chat template ({error}).") from None
+
+
 class ChatEngine(_Generative):
-    """Any AutoModelForCausalLM with a chat template, by hub id, folder or .gguf file; prompts from `prompts/`.
+    """Summaries and answers written by a chat model from the `prompts/` templates, then guarded.
 
     Example:
         engine = ChatEngine(Settings(engine="chat", model="path/to/SmolLM2-135M-Instruct.gguf"), embedder)
@@ -187,10 +251,18 @@ class ChatEngine(_Generative):
 
     name = "chat"
 
-    def __init__(self, settings: Settings, embedder: Embedder) -> None:
-        super().__init__(settings, embedder, "causal")
+    def __init__(self, settings: Settings, embedder: Embedder, chat: ChatModel | None = None) -> None:
+        super().__init__(settings, embedder)
+        self.chat = chat or LocalChat(settings)
         self.prompts = {name: load_prompt(name) for name in ("summary", "answer", "digest")}
-        self.version = "chat-v1/" + "/".join(p.version for p in self.prompts.values())
+        self.version = f"{self.name}-v1/" + "/".join(p.version for p in self.prompts.values())
+
+    @property
+    def model(self) -> str:
+        return self.chat.name
+
+    def _load(self) -> None:
+        self.chat.load()
 
     def summarize(self, indexed: Indexed, length: str) -> Summary:
         """Medium and long: the model writes the points. Short (what digests use): the model writes a one-line
@@ -209,15 +281,15 @@ class ChatEngine(_Generative):
         return _summary_from(self, text, indexed, length, notes)
 
     def _write(self, indexed: Indexed, prompt: str, **values: object) -> tuple[str, int]:
-        """The model's text for the editorial, written chunk by chunk when it is longer than the window."""
-        tokenizer, model = self.local.get()
-        empty = self._chat(tokenizer, self.prompts[prompt].render(editorial="", **values))
-        window = self.writer.window(tokenizer, model, reserve=len(empty["input_ids"][0]) + 16)
-        parts = self.writer.chunks(indexed.editorial.sentences, tokenizer, window)
-        drafts = [self._ask(tokenizer, model, prompt, editorial=part, **values) for part in parts]
+        """The model's text for the editorial, written chunk by chunk when it is longer than the model's window
+        (map-reduce: a draft of each chunk, then the drafts summarised)."""
+        template = self.prompts[prompt]
+        room = self.chat.room(template.render(editorial="", **values))
+        parts = chunks(indexed.editorial.sentences, self.chat.size, room)
+        drafts = [self.chat.reply(template.render(editorial=part, **values)) for part in parts]
         if len(drafts) == 1:
             return drafts[0], 1
-        return self._ask(tokenizer, model, prompt, editorial="\n".join(drafts), **values), len(parts)
+        return self.chat.reply(template.render(editorial="\n".join(drafts), **values)), len(parts)
 
     def answer(self, question: str, library: Sequence[Indexed], abstain_below: float, across: bool) -> Answer:
         """The extractive answer picks the sentences; the model phrases them; the guard keeps what they support."""
@@ -227,10 +299,9 @@ class ChatEngine(_Generative):
         owner = next(item for item in library if item.editorial is quoted.editorial)
         excerpts = "\n".join(f"[{c.sentence}] {c.text}" for c in quoted.citations)
         try:
-            tokenizer, model = self.local.get()
-            text = self._ask(tokenizer, model, "answer", question=question, excerpts=excerpts)
-        except ModelUnavailable:
-            return quoted
+            text = self.chat.reply(self.prompts["answer"].render(question=question, excerpts=excerpts))
+        except ModelUnavailable as error:
+            return replace(quoted, notes=(f"{error} The answer quotes the editorial.",))
         result = self.guard.check(text, owner)
         if not result.kept:
             return quoted
@@ -239,12 +310,6 @@ class ChatEngine(_Generative):
         return replace(quoted, answer=" ".join(p.text for p in result.kept), citations=citations,
                        engine=self.name, model=self.model)
 
-    def _chat(self, tokenizer: Any, prompt: str) -> Any:
-        try:
-            return tokenizer.apply_chat_template([{"role": "user", "content": prompt}], add_generation_prompt=True,
-                                                 return_tensors="pt", return_dict=True)
-        except (ValueError, TypeError) as error:
-            raise ModelUnavailable(f"The model {self.local.name} has no usable chat template ({error}).") from None
 
-    def _ask(self, tokenizer: Any, model: Any, prompt: str, **values: object) -> str:
-        return self.writer.generate(tokenizer, model, self._chat(tokenizer, self.prompts[prompt].render(**values)))
+def _tokens(tokenizer: Any, text: str) -> int:
+    return len(tokenizer(text, add_special_tokens=False)["input_ids"])
