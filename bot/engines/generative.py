@@ -22,7 +22,7 @@ from bot.prompts import load_prompt
 from bot.settings import Settings
 from bot.summary import Summary
 
-__all__ = ["ChatEngine", "ChatModel", "LocalChat", "Seq2SeqEngine", "chunks"]
+__all__ = ["ChatEngine", "ChatModel", "LocalChat", "Seq2SeqEngine", "chunks", "local_chat"]
 
 log = logging.getLogger(__name__)
 
@@ -242,6 +242,19 @@ class LocalChat:
             raise ModelUnavailable(f"The model {self.local.name} has no usable chat template ({error}).") from None
 
 
+def local_chat(settings: Settings) -> ChatModel:
+    """The in-process chat model for `settings.model`: a `.gguf` file on llama.cpp when llama-cpp-python is
+    installed (it runs the quantised weights as they are, several times faster), anything else in transformers."""
+    if str(settings.model or "").lower().endswith(".gguf"):
+        from bot.engines.gguf import LlamaChat, llama_cpp_installed
+
+        if llama_cpp_installed():
+            return LlamaChat(settings)
+        log.info("llama-cpp-python is not installed, so %s runs in transformers (pip install 'newsdesk[llama]' "
+                 "runs it on llama.cpp, several times faster)", settings.model)
+    return LocalChat(settings)
+
+
 class ChatEngine(_Generative):
     """Summaries and answers written by a chat model from the `prompts/` templates, then guarded.
 
@@ -253,7 +266,7 @@ class ChatEngine(_Generative):
 
     def __init__(self, settings: Settings, embedder: Embedder, chat: ChatModel | None = None) -> None:
         super().__init__(settings, embedder)
-        self.chat = chat or LocalChat(settings)
+        self.chat = chat or local_chat(settings)
         self.prompts = {name: load_prompt(name) for name in ("summary", "answer", "digest")}
         self.version = f"{self.name}-v1/" + "/".join(p.version for p in self.prompts.values())
 
