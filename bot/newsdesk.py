@@ -77,7 +77,9 @@ class Newsdesk:
             summary = Summary.from_json(cached, editorial)
         else:
             summary = self.engine.summarize(self.index(editorial), length)
-            self.store.cache_summary(editorial.sha256, self.engine.name, key, summary.to_json())
+            if summary.engine == self.engine.name or summary.guard is not None:
+                # Kept, unless the model could not write at all (down, slow, busy): it may be back next time.
+                self.store.cache_summary(editorial.sha256, self.engine.name, key, summary.to_json())
         self.store.audit(kind="summary", engine=summary.engine, model=summary.model, version=self.engine.version,
                          sha256=editorial.sha256, platform=platform)
         return summary

@@ -80,6 +80,17 @@ def test_busy_then_answering_is_retried_and_the_model_is_the_one_served(tmp_path
         assert audit["version"].startswith("server-v1/")
 
 
+def test_a_fallback_is_not_kept_so_the_server_is_asked_again_once_it_is_back(tmp_path: Path,
+                                                                              embedder: Embedder) -> None:
+    with Misbehaving(503, "placeholder") as server:
+        desk = server_desk(tmp_path, embedder, server.url, server_retries=0)
+        seed = seed_on(desk)
+        server.script[-1] = f"{seed.sentence(20)} {seed.sentence(1)}"
+        assert desk.summarize(seed).engine == "extractive"
+        assert desk.summarize(seed).engine == "server" and server.requests == 2
+        assert desk.summarize(seed).engine == "server" and server.requests == 2  # now it is kept
+
+
 def test_a_long_editorial_is_written_in_parts_that_fit_the_servers_context(tmp_path: Path,
                                                                           embedder: Embedder) -> None:
     with Misbehaving("placeholder") as server:
