@@ -14,6 +14,7 @@
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 from pathlib import Path
 
@@ -49,7 +50,7 @@ def main() -> None:
     reader = AnswerReader(args.weights, precision=args.precision)
     contexts: dict[str, tuple[tuple[str, ...], np.ndarray]] = {}
     found_at: list[int] = []  # answerable: the rank of the first sentence with the answer (99 when none)
-    rows: list[tuple[bool, list[bool], np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = []
+    rows: list[tuple[bool, list[bool], np.ndarray, np.ndarray, np.ndarray, np.ndarray, float]] = []
     for row in read_rows(args.data, ANSWER_FIELDS):
         key = str(row["context_id"])
         if key not in contexts:
@@ -66,19 +67,23 @@ def main() -> None:
         logits = reader.logits(row["question"], [sentences[i] for i in order]) + demands[order]
         missing = mismatches(row["question"], [sentences[i] for i in order])
         rows.append((answerable, holds, ranking[order], similarity[order], logits - args.type_penalty * missing,
-                     missing))
+                     missing, absent(row["question"], sentences)))
     ranks = np.array(found_at)
     print("recall@K of the ranking:", {k: round(100 * float(np.mean(ranks < k)), 1) for k in (1, 2, 3, 5, 8)})
     print(f"the ranking alone: hit@1 {100 * np.mean([r[1][0] for r in rows if r[0]]):.1f}, AUROC of its top "
           f"cosine {auroc([r[3][0] for r in rows if r[0]], [r[3][0] for r in rows if not r[0]]):.3f}")
-    chosen: list[tuple[bool, bool, float, float, float]] = []  # answerable, hit; the chosen's logit, cosine, mismatch
+    # answerable, hit; the chosen's logit, cosine, mismatch; the log-sum-exp of the K logits (the group loss's
+    # "some sentence answers" against "none" at 0), and the chosen's margin over the next best
+    chosen: list[tuple[bool, bool, float, float, float, float, float, float]] = []
     for k in (3, 5, 8):
         for weight in (0.0, 2.0, 4.0, 8.0):
             tops = []
-            for answerable, holds, ranking, cosine, logits, missing in rows:
+            for answerable, holds, ranking, cosine, logits, missing, unsaid in rows:
                 best = int(np.argmax(logits[:k] + weight * ranking[:k]))
+                rest = np.delete(logits[:k], best)
                 tops.append((answerable, answerable and holds[best], float(logits[best]), float(cosine[best]),
-                             float(missing[best])))
+                             float(missing[best]), float(np.logaddexp.reduce(logits[:k])),
+                             float(logits[best] - (rest.max() if len(rest) else 0.0)), unsaid))
             hits = [top[1] for top in tops if top[0]]
             print(f"K={k}, ranking weight {weight}: hit@1 {100 * np.mean(hits):.1f}, AUROC "
                   f"{auroc([t[2] for t in tops if t[0]], [t[2] for t in tops if not t[0]]):.3f}")
@@ -86,7 +91,13 @@ def main() -> None:
                 chosen = tops
     y = np.array([1.0 if top[0] else 0.0 for top in chosen])
     for label, x in (("logit", np.array([[top[2]] for top in chosen])),
-                     ("logit and cosine", np.array([[top[2], top[3]] for top in chosen]))):
+                     ("logit and cosine", np.array([[top[2], top[3]] for top in chosen])),
+                     ("log-sum-exp and cosine", np.array([[top[5], top[3]] for top in chosen])),
+                     ("logit, log-sum-exp, margin and cosine", np.array([[top[2], top[5], top[6], top[3]]
+                                                                         for top in chosen])),
+                     ("logit, cosine and absent words", np.array([[top[2], top[3], top[7]] for top in chosen])),
+                     ("log-sum-exp, cosine and absent words", np.array([[top[5], top[3], top[7]]
+                                                                        for top in chosen]))):
         weights = _logistic(x, y)
         confidence = 1 / (1 + np.exp(-(x @ weights[:-1] + weights[-1])))
         confidence *= np.where([top[4] for top in chosen], _TYPE_SHARE, 1.0)
@@ -96,6 +107,19 @@ def main() -> None:
               f"{np.round(weights, 4).tolist()}, AUROC {auroc(list(on), list(off)):.3f}; answering "
               f"{100 * args.answer_share:.0f}% of answerable questions means a confidence of {threshold:.3f}; "
               f"unanswerable abstained: {100 * np.mean(off < threshold):.1f}%")
+
+
+def absent(question: str, sentences: tuple[str, ...]) -> float:
+    """The share of the question's content words (stemmed, stop words out) that the whole text never uses."""
+    import Stemmer
+    from bm25s.stopwords import STOPWORDS_EN
+
+    stem = Stemmer.Stemmer("english").stemWord
+    ignored = set(STOPWORDS_EN) | {"what", "which", "who", "whom", "whose", "when", "where", "why", "how", "did",
+                                   "does", "do"}
+    text = {stem(w) for s in sentences for w in re.findall(r"[a-z0-9]+", s.lower())}
+    asked = {stem(w) for w in re.findall(r"[a-z0-9]+", question.lower()) if w not in ignored}
+    return len(asked - text) / len(asked) if asked else 0.0
 
 
 def _logistic(x: np.ndarray, y: np.ndarray) -> np.ndarray:

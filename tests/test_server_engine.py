@@ -80,6 +80,18 @@ def test_busy_then_answering_is_retried_and_the_model_is_the_one_served(tmp_path
         assert audit["version"].startswith("server-v1/")
 
 
+def test_digest_blurbs_and_answers_are_written_by_the_server(tmp_path: Path, embedder: Embedder) -> None:
+    with Misbehaving("placeholder") as server:
+        desk = server_desk(tmp_path, embedder, server.url)
+        seed = seed_on(desk)
+        server.script[-1] = seed.sentence(20)
+        blurb = desk.summarize(seed, "short")  # what a digest item shows
+        assert (blurb.engine, blurb.tldr.sentence, blurb.model) == ("server", 20, "stand-in")
+        answer = desk.ask("Who ended the siege?", seed)
+        assert (answer.engine, answer.model, answer.citations[0].sentence) == ("server", "stand-in", 20)
+        assert answer.answer == seed.sentence(20) and not answer.notes
+
+
 def test_a_fallback_is_not_kept_so_the_server_is_asked_again_once_it_is_back(tmp_path: Path,
                                                                               embedder: Embedder) -> None:
     with Misbehaving(503, "placeholder") as server:
