@@ -63,6 +63,7 @@ def _parser() -> argparse.ArgumentParser:
     train.add_argument("--questions", type=int, default=7_000, help="how many questions to train on")
     train.add_argument("--seed", type=int, default=13, help="which questions, in which order (default 13)")
     train.add_argument("--start", type=Path, help="continue from these trained weights")
+    train.add_argument("--steps", type=int, help="stop after this many steps (the schedule stays the whole run's)")
     add_eval_parser(commands)
     commands.add_parser("chat", help="open the console adapter")
     commands.add_parser("serve", help="run the configured chat adapters (the console when none is)")
@@ -150,7 +151,7 @@ def _run(desk: Newsdesk, args: argparse.Namespace) -> int:
         from bot.training import train_reader
 
         report = train_reader(args.data, args.out, questions=args.questions, seed=args.seed,
-                              start=args.start)
+                              start=args.start, steps=args.steps)
         _print(args, {"groups": report.groups, "pairs": report.pairs, "steps": report.steps,
                       "first_loss": report.first_loss, "last_loss": report.last_loss, "seconds": report.seconds,
                       "weights": str(report.path)},

@@ -167,7 +167,8 @@ def train_reader(data: Path, out: Path, *, questions: int = 7_000, layers: int =
                  every: int = 250, start: Path | None = None) -> TrainReport:
     """Fine-tune the reader's top `layers` layers and head on groups from `data`; write the changed weights to `out`
     (float16 safetensors) every `every` steps and at the end, so a stopped run leaves its last checkpoint. The loss is
-    logged every 50 steps. `start` continues from trained weights (its head then learns at the body's rate).
+    logged every 50 steps. `start` continues from trained weights (its head then learns at the body's rate);
+    `steps` stops after that many steps, with the learning rate where the whole run would have it.
 
     Example:
         train_reader(Path("../shared/data/train/squad11_train.jsonl"), Path("bot/weights/reader.safetensors"))
@@ -194,10 +195,11 @@ def train_reader(data: Path, out: Path, *, questions: int = 7_000, layers: int =
     body = [p for name, p in network.named_parameters() if p.requires_grad and not name.startswith("head.")]
     optimizer = torch.optim.AdamW([{"params": body, "lr": rate}, {"params": head, "lr": rate * (1 if start else 20)}],
                                   weight_decay=0.01)  # a head that starts from nothing learns faster
-    batches = _batches(groups, batch, random.Random(seed))[:steps]
-    warm = max(1, min(100, len(batches) // 10))  # linear warm-up, then linear decay to zero
+    planned = _batches(groups, batch, random.Random(seed))
+    warm = max(1, min(100, len(planned) // 10))  # linear warm-up, then linear decay to zero over the whole plan
     schedule = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda step: min(1.0, (step + 1) / warm) *
-                                                 max(0.0, 1 - step / max(len(batches), 1)))
+                                                 max(0.0, 1 - step / max(len(planned), 1)))
+    batches = planned[:steps]  # a run stopped early, on the full run's schedule
     meta = {"base": "all-MiniLM-L6-v2", "layers": str(layers), "questions": str(questions),
             "groups": str(len(groups)), "seed": str(seed), "rate": str(rate), "start": start.name if start else ""}
     network.train()
