@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot import Editorial, Newsdesk
+from bot.answer_reader import AnswerReader
 from bot.engines.lexical import is_demand
 
 
@@ -30,7 +31,7 @@ def test_the_reader_cites_the_sentence_that_answers(desk: Newsdesk, seed: Editor
                                                     number: int) -> None:
     answer = desk.ask(question, seed)
     assert not answer.abstained and answer.citations[0].sentence == number
-    assert answer.model == "all-MiniLM-L6-v2 + newsdesk-reader-v1" and 0.0 < answer.score <= 1.0
+    assert answer.model == f"all-MiniLM-L6-v2 + {AnswerReader.name}" and 0.0 < answer.score <= 1.0
 
 
 def test_what_the_editorial_wants_the_state_to_do_is_a_call_to_action(desk: Newsdesk, seed: Editorial) -> None:

@@ -13,6 +13,7 @@ import pytest
 import torch
 
 from bot import Editorial, Newsdesk, Settings, build_newsdesk
+from bot.answer_reader import AnswerReader
 from bot.embedder import Embedder
 from bot.errors import SettingsError
 from bot.guard import Guard
@@ -233,7 +234,7 @@ def test_smollm2_real_weights_say_nothing_the_editorial_does_not(tmp_path: Path,
         assert not (word[0].isupper() or word[0].isdigit()) or word.lower().removesuffix("'s") in editorial_words
     answer = desk.ask("Who ended the siege?", seed)
     assert not answer.abstained and answer.citations[0].sentence == 20
-    assert answer.model in (gguf.name, "all-MiniLM-L6-v2 + newsdesk-reader-v1")
+    assert answer.model in (gguf.name, f"all-MiniLM-L6-v2 + {AnswerReader.name}")
 
 
 def test_a_gguf_file_in_transformers_is_converted_once_and_kept(smollm2: tuple[Path, Path]) -> None:

@@ -9,6 +9,8 @@ import sys
 import zipfile
 from pathlib import Path
 
+from bot.answer_reader import AnswerReader
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -38,4 +40,4 @@ def test_a_wheel_installed_outside_the_checkout_has_its_prompts_seeds_and_manife
                              capture_output=True, text=True, timeout=180, cwd=elsewhere, env=environment)
     assert console.returncode == 0, console.stderr[-500:]
     assert "Loaded the seed editorial “Security stocktaking”" in console.stdout
-    assert "Sindh police officers" in console.stdout and "newsdesk-reader-v1" in console.stdout  # the shipped reader
+    assert "Sindh police officers" in console.stdout and AnswerReader.name in console.stdout  # the shipped reader
