@@ -62,6 +62,10 @@ def test_a_server_that_is_not_running_ends_in_a_note(tmp_path: Path, embedder: E
     assert summary.notes == ("The model server could not be reached. This is the extractive summary.",)
     assert any(url in record.getMessage() for record in caplog.records if record.levelno == logging.WARNING)
     assert url not in json.dumps(summary.to_json())  # the admin's log names the server; the channel does not
+    caplog.clear()
+    secret = server_desk(tmp_path, embedder, url.replace("://", "://editor:hunter2@"), model="llama3.2")
+    secret.summarize(seed_on(secret))
+    assert caplog.records and not any("hunter2" in record.getMessage() for record in caplog.records)
 
 
 def test_busy_then_answering_is_retried_and_the_model_is_the_one_served(tmp_path: Path,

@@ -16,6 +16,7 @@ from typing import Any
 from bot.embedder import Embedder
 from bot.engines.generative import ChatEngine
 from bot.errors import SettingsError
+from bot.fetcher import without_credentials
 from bot.models import ModelUnavailable
 from bot.settings import Settings
 
@@ -43,6 +44,7 @@ class ServerChat:
         from openai import OpenAI
 
         self.url = settings.server_url
+        self.shown = without_credentials(self.url)  # what logs say: a user:password@ in the address never
         self.timeout = settings.server_timeout
         self.retries = settings.server_retries
         self.context = settings.server_context
@@ -63,9 +65,9 @@ class ServerChat:
             raise self._unavailable("lists no models")
         if self._model is None:
             self._model = str(served[0])
-            log.info("model server %s: using %s, the first model it serves", self.url, self._model)
+            log.info("model server %s: using %s, the first model it serves", self.shown, self._model)
         elif self._model not in served:
-            log.warning("model server %s does not list %s (it lists %s); asking for it anyway", self.url,
+            log.warning("model server %s does not list %s (it lists %s); asking for it anyway", self.shown,
                         self._model, ", ".join(map(str, served[:5])))
 
     def room(self, prompt: str) -> int:
@@ -99,7 +101,7 @@ class ServerChat:
             except openai.APIStatusError as error:
                 if error.status_code in _RETRIED and attempt < self.retries:
                     pause = _pause(error.response.headers.get("retry-after"), attempt)
-                    log.info("model server %s answered HTTP %d; trying again in %.1f s", self.url,
+                    log.info("model server %s answered HTTP %d; trying again in %.1f s", self.shown,
                              error.status_code, pause)
                     time.sleep(pause)
                     continue
@@ -114,7 +116,8 @@ class ServerChat:
         raise AssertionError("unreachable: the last attempt returns or raises")
 
     def _unavailable(self, what: str, error: Exception | None = None) -> ModelUnavailable:
-        log.warning("model server %s %s%s", self.url, what, f": {error}" if error else "")
+        detail = f": {str(error).replace(self.url, self.shown)}" if error else ""
+        log.warning("model server %s %s%s", self.shown, what, detail)
         return ModelUnavailable(f"The model server {what}.")
 
 
