@@ -64,6 +64,8 @@ def _parser() -> argparse.ArgumentParser:
     train.add_argument("--seed", type=int, default=13, help="which questions, in which order (default 13)")
     train.add_argument("--start", type=Path, help="continue from these trained weights")
     train.add_argument("--steps", type=int, help="stop after this many steps (the schedule stays the whole run's)")
+    train.add_argument("--turned", type=float, help="share of the questions that can be turned (an antonym, a "
+                       "negation) also asked turned; 0 for none (default: bot.training.TURNED_SHARE)")
     add_eval_parser(commands)
     commands.add_parser("chat", help="open the console adapter")
     commands.add_parser("serve", help="run the configured chat adapters (the console when none is)")
@@ -148,10 +150,11 @@ def _run(desk: Newsdesk, args: argparse.Namespace) -> int:
     elif args.command == "poll":
         return _poll(desk, args)
     elif args.command == "train":
-        from bot.training import train_reader
+        from bot.training import TURNED_SHARE, train_reader
 
         report = train_reader(args.data, args.out, questions=args.questions, seed=args.seed,
-                              start=args.start, steps=args.steps)
+                              start=args.start, steps=args.steps,
+                              turned=TURNED_SHARE if args.turned is None else args.turned)
         _print(args, {"groups": report.groups, "pairs": report.pairs, "steps": report.steps,
                       "first_loss": report.first_loss, "last_loss": report.last_loss, "seconds": report.seconds,
                       "weights": str(report.path)},

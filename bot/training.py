@@ -75,8 +75,11 @@ def _words(text: str) -> set[str]:
     return set(_WORD.findall(text.lower())) - _COMMON
 
 
-def reader_groups(rows: Iterable[dict[str, Any]], *, questions: int, seed: int = 13) -> list[Group]:
-    """Training groups for up to `questions` questions, drawn at random (seeded) from SQuAD-format paragraphs."""
+def reader_groups(rows: Iterable[dict[str, Any]], *, questions: int, seed: int = 13,
+                  turned: float = TURNED_SHARE) -> list[Group]:
+    """Training groups for up to `questions` questions, drawn at random (seeded) from SQuAD-format paragraphs;
+    `turned` of the questions that can be turned also make a turned group (0: none, and the draws stay as before
+    turned questions existed)."""
     rng = random.Random(seed)
     paragraphs = [(row["title"], row["context"], row["qas"]) for row in rows]
     by_title: dict[str, list[int]] = defaultdict(list)
@@ -111,9 +114,9 @@ def reader_groups(rows: Iterable[dict[str, Any]], *, questions: int, seed: int =
         swapped = _swapped(question, sentences, rng)
         if swapped is not None and rng.random() < SWAPPED_SHARE:
             groups.append(Group(swapped, (positive, *others[:1]), -1))
-        turned = _turned(question, rng)
-        if turned is not None and rng.random() < TURNED_SHARE:
-            groups.append(Group(turned, (positive, *others[:1]), -1))
+        opposite = _turned(question, rng) if turned else None
+        if opposite is not None and rng.random() < turned:
+            groups.append(Group(opposite, (positive, *others[:1]), -1))
         if elsewhere and rng.random() < ELSEWHERE_SHARE:
             groups.append(Group(question, tuple(_closest(asked_words, elsewhere, 2)), -1))
     return groups
@@ -164,7 +167,7 @@ def read_squad(path: Path) -> Iterator[dict[str, Any]]:
 
 def train_reader(data: Path, out: Path, *, questions: int = 7_000, layers: int = 6, batch: int = 32,
                  rate: float = 5e-5, seed: int = 13, threads: int | None = None, steps: int | None = None,
-                 every: int = 250, start: Path | None = None) -> TrainReport:
+                 every: int = 250, start: Path | None = None, turned: float = TURNED_SHARE) -> TrainReport:
     """Fine-tune the reader's top `layers` layers and head on groups from `data`; write the changed weights to `out`
     (float16 safetensors) every `every` steps and at the end, so a stopped run leaves its last checkpoint. The loss is
     logged every 50 steps. `start` continues from trained weights (its head then learns at the body's rate);
@@ -183,7 +186,7 @@ def train_reader(data: Path, out: Path, *, questions: int = 7_000, layers: int =
     torch.manual_seed(seed)
     if threads:
         torch.set_num_threads(threads)
-    groups = reader_groups(read_squad(data), questions=questions, seed=seed)
+    groups = reader_groups(read_squad(data), questions=questions, seed=seed, turned=turned)
     tokenizer = AutoTokenizer.from_pretrained(default_model_dir())
     network = load_network(start) if start else reader_network()
     count = network.encoder.config.num_hidden_layers
@@ -201,7 +204,8 @@ def train_reader(data: Path, out: Path, *, questions: int = 7_000, layers: int =
                                                  max(0.0, 1 - step / max(len(planned), 1)))
     batches = planned[:steps]  # a run stopped early, on the full run's schedule
     meta = {"base": "all-MiniLM-L6-v2", "layers": str(layers), "questions": str(questions),
-            "groups": str(len(groups)), "seed": str(seed), "rate": str(rate), "start": start.name if start else ""}
+            "groups": str(len(groups)), "seed": str(seed), "rate": str(rate), "start": start.name if start else "",
+            "turned": str(turned)}
     network.train()
     started, losses, pairs = time.monotonic(), [], 0
     for step, chunk in enumerate(batches):

@@ -78,6 +78,12 @@ def test_turned_questions_ask_the_opposite_or_are_left_alone() -> None:
     assert _turned("What is the name of the river?", rng) == "What is not the name of the river?"
     assert _turned("Which team Won the cup?", rng) == "Which team Lost the cup?"
     assert _turned("When did the war begin?", rng) is None  # nothing to turn: no group is made
+    rows = [{**row, "qas": [{**qa, "question": qa["question"].replace(" route ", " the first route ")}
+                            for qa in row["qas"]]} for row in PARAGRAPHS]
+    asked = {qa["question"] for row in rows for qa in row["qas"]}
+    turned = [g for g in reader_groups(rows, questions=12, seed=1, turned=1.0) if "last" in g.question.split()]
+    assert turned and all(g.answer == -1 and g.question not in asked for g in turned)
+    assert not [g for g in reader_groups(rows, questions=12, seed=1, turned=0.0) if "last" in g.question.split()]
 
 
 def test_the_command_line_trains_and_continues_from_trained_weights(tmp_path: Path) -> None:
