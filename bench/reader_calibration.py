@@ -14,7 +14,6 @@
 from __future__ import annotations
 
 import argparse
-import re
 import sys
 from pathlib import Path
 
@@ -28,6 +27,7 @@ from bot.answer_reader import READER_WEIGHTS, AnswerReader  # noqa: E402
 from bot.editorial import make_editorial  # noqa: E402
 from bot.embedder import Embedder  # noqa: E402
 from bot.engines.extractive import _TYPE_PENALTY, _TYPE_SHARE, hybrid_ranking, mismatches  # noqa: E402
+from bot.engines.lexical import coverage  # noqa: E402
 from bot.evaluation.command import ANSWER_FIELDS  # noqa: E402
 from bot.evaluation.data import read_rows  # noqa: E402
 from bot.evaluation.metrics import auroc  # noqa: E402
@@ -111,15 +111,7 @@ def main() -> None:
 
 def absent(question: str, sentences: tuple[str, ...]) -> float:
     """The share of the question's content words (stemmed, stop words out) that the whole text never uses."""
-    import Stemmer
-    from bm25s.stopwords import STOPWORDS_EN
-
-    stem = Stemmer.Stemmer("english").stemWord
-    ignored = set(STOPWORDS_EN) | {"what", "which", "who", "whom", "whose", "when", "where", "why", "how", "did",
-                                   "does", "do"}
-    text = {stem(w) for s in sentences for w in re.findall(r"[a-z0-9]+", s.lower())}
-    asked = {stem(w) for w in re.findall(r"[a-z0-9]+", question.lower()) if w not in ignored}
-    return len(asked - text) / len(asked) if asked else 0.0
+    return 1.0 - float(coverage(question, [" ".join(sentences)])[0])
 
 
 def _logistic(x: np.ndarray, y: np.ndarray) -> np.ndarray:

@@ -20,7 +20,7 @@ from urllib.parse import parse_qsl, urlencode
 from aiohttp import WSMsgType, web
 from slack_sdk.signature import SignatureVerifier
 
-from .support import AiohttpThread, Served
+from .support import AiohttpThread, Served, send
 
 BOT_TOKEN = "xoxb-test-token"
 SIGNING_SECRET = "test-signing-secret"
@@ -108,14 +108,7 @@ class FakeSlack(Served):
                 self.wfile.write(file[1])
 
             def reply(self, status: int, body: dict[str, Any], headers: dict[str, str] | None = None) -> None:
-                data = json.dumps(body).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                for name, value in (headers or {}).items():
-                    self.send_header(name, value)
-                self.end_headers()
-                self.wfile.write(data)
+                send(self, status, json.dumps(body).encode(), {"Content-Type": "application/json", **(headers or {})})
 
             def log_message(self, *args: object) -> None:
                 pass

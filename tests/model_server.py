@@ -3,7 +3,6 @@ real one (llama.cpp's, from llama-cpp-python[server]) on SmolLM2-135M-Instruct."
 
 from __future__ import annotations
 
-import contextlib
 import json
 import subprocess
 import sys
@@ -15,7 +14,7 @@ from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 
-from .support import Served, free_port
+from .support import Served, free_port, send
 
 __all__ = ["Misbehaving", "llama_cpp_server"]
 
@@ -58,15 +57,7 @@ class Misbehaving(Served):
                     self._send(200, json.dumps(completion(None if step == "empty" else step)))
 
             def _send(self, status: int, body: str, headers: dict[str, str] | None = None) -> None:
-                data = body.encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                for name, value in (headers or {}).items():
-                    self.send_header(name, value)
-                self.end_headers()
-                with contextlib.suppress(OSError):  # the client gave up (the time-out case)
-                    self.wfile.write(data)
+                send(self, status, body.encode(), {"Content-Type": "application/json", **(headers or {})})
 
             def log_message(self, *args: Any) -> None:
                 pass

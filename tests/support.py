@@ -41,6 +41,17 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
+def send(handler: BaseHTTPRequestHandler, status: int, data: bytes, headers: dict[str, str]) -> None:
+    """Answer a stand-in's request: status, headers with the length, the body (a client that gave up is no error)."""
+    handler.send_response(status)
+    handler.send_header("Content-Length", str(len(data)))
+    for name, value in headers.items():
+        handler.send_header(name, value)
+    handler.end_headers()
+    with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+        handler.wfile.write(data)
+
+
 class Served:
     """An HTTP stand-in: `handler` on 127.0.0.1 at a free port, served from a thread inside a `with` block."""
 

@@ -30,10 +30,11 @@ _MIN_KEPT = 2  # fewer guarded sentences than this and the extractive summary is
 
 
 class _Writer:
-    """Generation with one local model, within its window."""
+    """Generation with one local model of `kind` ("seq2seq" or "causal"), as settings name it, within its window."""
 
-    def __init__(self, local: LocalModel, settings: Settings) -> None:
-        self.local = local
+    def __init__(self, settings: Settings, kind: str) -> None:
+        self.local = LocalModel(settings.model, kind, device=settings.device, dtype=settings.dtype,
+                                cache=settings.model_cache, greedy=settings.beams == 1)
         self.settings = settings
 
     def window(self, tokenizer: Any, model: Any, reserve: int = 0) -> int:
@@ -155,9 +156,8 @@ class Seq2SeqEngine(_Generative):
 
     def __init__(self, settings: Settings, embedder: Embedder) -> None:
         super().__init__(settings, embedder)
-        self.local = LocalModel(settings.model, "seq2seq", device=settings.device, dtype=settings.dtype,
-                                cache=settings.model_cache, greedy=settings.beams == 1)
-        self.writer = _Writer(self.local, settings)
+        self.writer = _Writer(settings, "seq2seq")
+        self.local = self.writer.local
 
     @property
     def model(self) -> str:
@@ -212,9 +212,8 @@ class LocalChat:
     """A causal LM with a chat template, by hub id, folder or .gguf file, in-process through transformers."""
 
     def __init__(self, settings: Settings) -> None:
-        self.local = LocalModel(settings.model, "causal", device=settings.device, dtype=settings.dtype,
-                                cache=settings.model_cache, greedy=settings.beams == 1)
-        self.writer = _Writer(self.local, settings)
+        self.writer = _Writer(settings, "causal")
+        self.local = self.writer.local
 
     @property
     def name(self) -> str:
