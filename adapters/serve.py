@@ -89,7 +89,9 @@ def serve(desk: Newsdesk, stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdout
         if "console" in posters:
             open_console(desk, stdin=stdin, stdout=stdout, seeds=SEEDS)
         else:
-            log.info("newsdesk is ready: serving %s; Ctrl-C stops it", ", ".join(sorted(posters)))
+            log.info("newsdesk is ready: serving %s from the %s library at %s as worker %s; Ctrl-C stops it",
+                     ", ".join(sorted(posters)), desk.store.database.kind, desk.store.database.address,
+                     desk.ledger.worker)
             while not stop.wait(1.0):
                 pass
     except KeyboardInterrupt:

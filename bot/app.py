@@ -29,7 +29,7 @@ def build_newsdesk(settings: Settings, *, clock: Callable[[], datetime] = utc_no
                       allow_private=settings.allow_private_urls, trusted_hosts=settings.trusted_hosts)
     return Newsdesk(
         settings=settings,
-        store=Store(settings.db_path, clock=clock),
+        store=Store(settings.database, clock=clock),
         reader=Reader(fetcher, max_chars=settings.max_chars, max_bytes=settings.max_bytes),
         embedder=embedder,
         engine=make_engine(settings, embedder),

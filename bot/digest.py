@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol
@@ -94,17 +95,29 @@ class DigestDesk:
         return posted
 
     def _send(self, subscription: Subscription, run: Run, post: Poster) -> int:
-        """Post the run's messages in order, each recorded as delivered; a resumed run starts after the last one."""
+        """Post the run's messages in order, each recorded as delivered; a resumed run starts after the last one.
+        The claim is renewed before each message: a worker that lost it stops, and one that fails lets it go."""
+        started = time.monotonic()
         digest = self.compose(run.since, run.until, subscription.conversation, subscription.feed_url)
         if digest.summaries:
             delivered = self.ledger.delivered(run) if run.resumed else set()
             check = run.resumed
-            for position, reply in enumerate(digest.replies()):
-                if position in delivered:
-                    continue
-                post(subscription, reply, key=f"{run.key}.{position}", check=check)
-                self.ledger.deliver(run, position)
-                check = False
+            try:
+                for position, reply in enumerate(digest.replies()):
+                    if position in delivered:
+                        continue
+                    # on the claim's own timeline: the round's `now`, moved on by the time spent since
+                    moment = (run.claimed_at or run.until) + timedelta(seconds=time.monotonic() - started)
+                    if not self.ledger.hold(run, moment):
+                        log.warning("digest for %s on %s was taken over by another worker; this one stops",
+                                    subscription.conversation, run.day)
+                        return 0
+                    post(subscription, reply, key=f"{run.key}.{position}", check=check)
+                    self.ledger.deliver(run, position)
+                    check = False
+            except BaseException:
+                self.ledger.release(run)
+                raise
         self.ledger.finish(run, [s.editorial.id for s in digest.summaries])
         log.info("digest for %s on %s: %d editorials", subscription.conversation, run.day, len(digest.summaries))
         return 1 if digest.summaries else 0

@@ -1,21 +1,24 @@
 """The digest ledger: feeds, which entries became which editorials, subscriptions, and digest runs.
 
-It shares the store's SQLite file. Runs are what make digests exactly-once: a run is claimed (recorded)
-before a digest is sent, each of its messages is recorded as it is delivered, and the run is marked sent after;
-a restart resumes a claimed run after its last delivered message and never sends a day twice.
+It shares the store's database. Runs are what make digests exactly-once: a run is claimed (recorded) by one worker
+before a digest is sent, each of its messages is recorded as it is delivered, and the run is marked sent after.
+A claim is a lease: its worker renews it before each message, and a run whose worker died (its lease lapsed) is
+taken over by the next worker that finds it due, which resumes after the last delivered message; no day is sent twice.
 """
 
 from __future__ import annotations
 
 import hashlib
+import os
+import socket
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Literal
 
 from bot.fetcher import without_credentials
 from bot.store import Store
 
-__all__ = ["EntryVersion", "Feed", "Ledger", "Run", "Subscription"]
+__all__ = ["EntryVersion", "Feed", "Ledger", "Run", "Subscription", "this_worker"]
 
 RunStatus = Literal["claimed", "sent", "empty"]
 
@@ -63,11 +66,17 @@ class Run:
     since: datetime
     until: datetime
     resumed: bool = False
+    claimed_at: datetime | None = None  # when this worker claimed it, on the round's clock
 
     @property
     def key(self) -> str:
         """A short, stable name for this run, which the platforms carry on its messages to spot a repeat."""
         return hashlib.sha256(f"{self.conversation}|{self.day}".encode()).hexdigest()[:16]
+
+
+def this_worker() -> str:
+    """This process's name in claims and logs: host and process id."""
+    return f"{socket.gethostname()}:{os.getpid()}"
 
 
 def _time(value: str | None) -> datetime | None:
@@ -78,19 +87,21 @@ class Ledger:
     """Digest bookkeeping on top of a `Store`.
 
     Example:
-        ledger = Ledger(desk.store)
+        ledger = Ledger(desk.store, worker="web-2", lease=timedelta(minutes=10))
         ledger.subscribe(Subscription(...))
-        run = ledger.claim("slack:C1:", "2026-11-25", since, until, now)   # None when already sent
+        run = ledger.claim("slack:C1:", "2026-11-25", since, now)   # None when sent, or another worker has it
     """
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, worker: str | None = None, lease: timedelta = timedelta(minutes=10)) -> None:
         self.store = store
+        self.worker = worker or this_worker()
+        self.lease = lease
 
     def add_feed(self, url: str) -> bool:
         """Add a feed (never its user name or password); False when it was already there."""
         url = without_credentials(url)
         with self.store.transaction() as db:
-            added = db.execute("INSERT OR IGNORE INTO feeds (url, added_at) VALUES (?, ?)",
+            added = db.execute("INSERT INTO feeds (url, added_at) VALUES (?, ?) ON CONFLICT DO NOTHING",
                                (url, self.store.clock().isoformat()))
             return added.rowcount == 1
 
@@ -112,14 +123,16 @@ class Ledger:
         """The newest stored version of a feed entry, if it was seen before."""
         rows = self.store.read(
             "SELECT e.id, e.sha256, f.fingerprint FROM feed_entries f JOIN editorials e ON e.id = f.editorial_id "
-            "WHERE f.feed_url = ? AND f.entry = ? ORDER BY f.seen_at DESC, f.rowid DESC LIMIT 1", (feed_url, entry))
+            "WHERE f.feed_url = ? AND f.entry = ? ORDER BY f.revision DESC, f.seen_at DESC LIMIT 1", (feed_url, entry))
         return EntryVersion(rows[0]["id"], rows[0]["sha256"], rows[0]["fingerprint"]) if rows else None
 
     def record_entry(self, feed_url: str, entry: str, editorial_id: str, fingerprint: str) -> None:
         with self.store.transaction() as db:
-            db.execute("INSERT OR REPLACE INTO feed_entries (feed_url, entry, editorial_id, fingerprint, seen_at) "
-                       "VALUES (?, ?, ?, ?, ?)",
-                       (feed_url, entry, editorial_id, fingerprint, self.store.clock().isoformat()))
+            db.execute("INSERT INTO feed_entries (feed_url, entry, editorial_id, fingerprint, seen_at, revision) "
+                       "VALUES (?, ?, ?, ?, ?, (SELECT COALESCE(MAX(revision), 0) + 1 FROM feed_entries "
+                       "WHERE feed_url = ? AND entry = ?)) ON CONFLICT (feed_url, entry, editorial_id) DO UPDATE SET "
+                       "fingerprint = excluded.fingerprint, seen_at = excluded.seen_at, revision = excluded.revision",
+                       (feed_url, entry, editorial_id, fingerprint, self.store.clock().isoformat(), feed_url, entry))
 
     def from_feed(self, feed_url: str) -> set[str]:
         """Ids of the editorials that came from one feed."""
@@ -128,13 +141,13 @@ class Ledger:
 
     def subscribe(self, subscription: Subscription) -> None:
         with self.store.transaction() as db:
-            db.execute(
-                "INSERT OR REPLACE INTO subscriptions (conversation, platform, channel, thread, at, timezone, "
-                "feed_url, created_at, covered_until) VALUES (?, ?, ?, ?, ?, ?, ?, ?, "
-                "(SELECT covered_until FROM subscriptions WHERE conversation = ?))",
+            db.execute(  # a changed order keeps what earlier digests covered
+                "INSERT INTO subscriptions (conversation, platform, channel, thread, at, timezone, feed_url, "
+                "created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (conversation) DO UPDATE SET "
+                "platform = excluded.platform, channel = excluded.channel, thread = excluded.thread, at = excluded.at, "
+                "timezone = excluded.timezone, feed_url = excluded.feed_url, created_at = excluded.created_at",
                 (subscription.conversation, subscription.platform, subscription.channel, subscription.thread,
-                 subscription.at, subscription.timezone, subscription.feed_url,
-                 subscription.created_at.isoformat(), subscription.conversation),
+                 subscription.at, subscription.timezone, subscription.feed_url, subscription.created_at.isoformat()),
             )
 
     def unsubscribe(self, conversation: str) -> bool:
@@ -150,21 +163,43 @@ class Ledger:
     def subscription(self, conversation: str) -> Subscription | None:
         return next((s for s in self.subscriptions() if s.conversation == conversation), None)
 
-    def claim(self, conversation: str, day: str, since: datetime, until: datetime) -> Run | None:
-        """Record that today's digest is being sent; the existing run when one was claimed and never finished
-        (a crash: send it again), None when that day's digest was already sent or found empty."""
+    def claim(self, conversation: str, day: str, since: datetime, now: datetime) -> Run | None:
+        """Claim the day's digest for this worker until `now` + the lease. A run claimed before and never finished
+        is taken over (resumed) when it was this worker's or its lease has lapsed (its worker died). None when the
+        day's digest was sent or found empty, or another live worker is sending it."""
+        lease_until = (now + self.lease).isoformat()
         with self.store.transaction() as db:
-            row = db.execute("SELECT * FROM digest_runs WHERE conversation = ? AND day = ?",
-                             (conversation, day)).fetchone()
-            if row is None:
-                db.execute("INSERT INTO digest_runs (conversation, day, status, since, until, claimed_at) "
-                           "VALUES (?, ?, 'claimed', ?, ?, ?)",
-                           (conversation, day, since.isoformat(), until.isoformat(), self.store.clock().isoformat()))
-                return Run(conversation, day, "claimed", since, until)
-            if row["status"] != "claimed":
+            added = db.execute(
+                "INSERT INTO digest_runs (conversation, day, status, since, until, claimed_at, worker, lease_until) "
+                "VALUES (?, ?, 'claimed', ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+                (conversation, day, since.isoformat(), now.isoformat(), now.isoformat(), self.worker, lease_until))
+            if added.rowcount == 1:
+                return Run(conversation, day, "claimed", since, now, claimed_at=now)
+            taken = db.execute(
+                "UPDATE digest_runs SET worker = ?, lease_until = ? WHERE conversation = ? AND day = ? "
+                "AND status = 'claimed' AND (worker = ? OR worker IS NULL OR lease_until IS NULL OR lease_until < ?)",
+                (self.worker, lease_until, conversation, day, self.worker, now.isoformat()))
+            if taken.rowcount != 1:
                 return None
-            return Run(conversation, day, "claimed", datetime.fromisoformat(row["since"]),
-                       datetime.fromisoformat(row["until"]), resumed=True)
+            row = db.execute("SELECT since, until FROM digest_runs WHERE conversation = ? AND day = ?",
+                             (conversation, day)).fetchone()
+        return Run(conversation, day, "claimed", datetime.fromisoformat(row["since"]),
+                   datetime.fromisoformat(row["until"]), resumed=True, claimed_at=now)
+
+    def hold(self, run: Run, now: datetime) -> bool:
+        """Renew this worker's claim on a run before its next message; False when the claim was lost (this worker
+        stalled past its lease and another took the run over), and nothing more may be sent."""
+        with self.store.transaction() as db:
+            renewed = db.execute(
+                "UPDATE digest_runs SET lease_until = ? WHERE conversation = ? AND day = ? AND worker = ? "
+                "AND status = 'claimed'", ((now + self.lease).isoformat(), run.conversation, run.day, self.worker))
+            return renewed.rowcount == 1
+
+    def release(self, run: Run) -> None:
+        """Let any worker resume a run this one could not finish (a platform error): its lease ends now."""
+        with self.store.transaction() as db:
+            db.execute("UPDATE digest_runs SET lease_until = NULL WHERE conversation = ? AND day = ? AND worker = ? "
+                       "AND status = 'claimed'", (run.conversation, run.day, self.worker))
 
     def delivered(self, run: Run) -> set[int]:
         """The positions of the run's messages known to have reached the channel."""
@@ -174,8 +209,9 @@ class Ledger:
     def deliver(self, run: Run, position: int) -> None:
         """Record that the run's message at `position` reached the channel, as soon as it did."""
         with self.store.transaction() as db:
-            db.execute("INSERT OR IGNORE INTO digest_messages (conversation, day, position, delivered_at) "
-                       "VALUES (?, ?, ?, ?)", (run.conversation, run.day, position, self.store.clock().isoformat()))
+            db.execute("INSERT INTO digest_messages (conversation, day, position, delivered_at) "
+                       "VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
+                       (run.conversation, run.day, position, self.store.clock().isoformat()))
 
     def finish(self, run: Run, editorial_ids: list[str]) -> None:
         """Mark a claimed run sent (or empty), and remember what it carried so no digest repeats it."""
@@ -183,8 +219,9 @@ class Ledger:
         with self.store.transaction() as db:
             db.execute("UPDATE digest_runs SET status = ?, finished_at = ? WHERE conversation = ? AND day = ?",
                        (status, self.store.clock().isoformat(), run.conversation, run.day))
-            db.executemany("INSERT OR IGNORE INTO digest_items (conversation, editorial_id, day) "
-                           "VALUES (?, ?, ?)", [(run.conversation, e, run.day) for e in editorial_ids])
+            db.executemany("INSERT INTO digest_items (conversation, editorial_id, day) "
+                           "VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
+                           [(run.conversation, e, run.day) for e in editorial_ids])
             db.execute("UPDATE subscriptions SET covered_until = ? WHERE conversation = ?",
                        (run.until.isoformat(), run.conversation))
 

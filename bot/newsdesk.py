@@ -45,7 +45,7 @@ class Newsdesk:
                  engine: Engine) -> None:
         self.settings = settings
         self.store = store
-        self.ledger = Ledger(store)
+        self.ledger = Ledger(store, settings.worker, timedelta(minutes=settings.digest_lease_minutes))
         self.reader = reader
         self.embedder = embedder
         self.engine = engine

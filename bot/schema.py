@@ -1,4 +1,6 @@
-"""The store's schema, as numbered migrations; `PRAGMA user_version` records how far a file has come."""
+"""The store's schema, as numbered migrations, for SQLite and PostgreSQL alike (`bot/database.py` translates the
+two words they spell differently); `PRAGMA user_version` or the `newsdesk_schema` table records how far a database
+has come."""
 
 from __future__ import annotations
 
@@ -109,5 +111,15 @@ MIGRATIONS: tuple[str, ...] = (
         delivered_at TEXT NOT NULL,
         PRIMARY KEY (conversation, day, position)
     );
+    """,
+    """
+    CREATE TABLE sightings (
+        key TEXT PRIMARY KEY,
+        expires_at TEXT NOT NULL
+    );
+    CREATE INDEX sightings_expires_at ON sightings (expires_at);
+    ALTER TABLE digest_runs ADD COLUMN worker TEXT;
+    ALTER TABLE digest_runs ADD COLUMN lease_until TEXT;
+    ALTER TABLE feed_entries ADD COLUMN revision INTEGER NOT NULL DEFAULT 0;
     """,
 )

@@ -11,10 +11,12 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeVar
+from urllib.parse import urlsplit
 
 from dotenv import dotenv_values
 from platformdirs import user_data_dir
 
+from bot.database import is_database_url
 from bot.errors import SettingsError, short
 from bot.fetcher import without_credentials
 
@@ -57,6 +59,9 @@ class Settings:
     """
 
     db_path: Path = field(default_factory=lambda: Path(user_data_dir("newsdesk")) / "newsdesk.db")
+    database_url: Secret | None = None  # NEWSDESK_DB=postgresql://...: the store several workers share
+    worker: str | None = None  # this worker's name in digest claims and logs (default: host:pid)
+    digest_lease_minutes: float = 10.0  # how long a worker's claim on a digest lasts unrenewed
     engine: str = "extractive"
     model: str | None = None
     device: str = "auto"
@@ -95,8 +100,15 @@ class Settings:
     def secrets(self) -> list[str]:
         """Every token's value, for the log formatter to blank out wherever a library prints one."""
         tokens = (self.slack_bot_token, self.slack_app_token, self.slack_signing_secret, self.discord_token,
-                  self.server_key)
-        return [token.reveal() for token in tokens if token is not None and token.reveal()]
+                  self.server_key, self.database_url)
+        revealed = [token.reveal() for token in tokens if token is not None and token.reveal()]
+        password = urlsplit(self.database_url.reveal()).password if self.database_url else None
+        return revealed + ([password] if password else [])
+
+    @property
+    def database(self) -> Path | str:
+        """Where the store lives: the PostgreSQL server's URL when one is set, else the SQLite file."""
+        return self.database_url.reveal() if self.database_url else self.db_path
 
     @property
     def platforms(self) -> list[str]:
@@ -133,8 +145,12 @@ def load_settings(environ: Mapping[str, str] | None = None, env_file: Path | Non
     precision = get("NEWSDESK_PRECISION", str, defaults.precision)
     if precision not in PRECISIONS:
         raise SettingsError(f"NEWSDESK_PRECISION must be one of {', '.join(PRECISIONS)}, not {precision!r}.")
+    database_url = values.get("NEWSDESK_DB", "").strip()
     settings = Settings(
-        db_path=get("NEWSDESK_DB", _database, defaults.db_path),
+        db_path=defaults.db_path if is_database_url(database_url) else get("NEWSDESK_DB", _database, defaults.db_path),
+        database_url=Secret(database_url) if is_database_url(database_url) else None,
+        worker=get("NEWSDESK_WORKER", str, None),
+        digest_lease_minutes=get("NEWSDESK_DIGEST_LEASE_MINUTES", _positive_float, defaults.digest_lease_minutes),
         engine=get("NEWSDESK_ENGINE", str, defaults.engine),
         model=get("NEWSDESK_MODEL", str, None),
         device=get("NEWSDESK_DEVICE", _choice("auto", "cpu", "cuda"), defaults.device),
@@ -178,8 +194,8 @@ def _path(raw: str) -> Path:
 
 def _database(raw: str) -> Path:
     if re.match(r"^[A-Za-z][A-Za-z0-9+.-]*://", raw):
-        raise ValueError("newsdesk keeps its library in a SQLite file, so give a file path such as "
-                         "/var/lib/newsdesk/newsdesk.db (database URLs are not supported)")
+        raise ValueError("give a SQLite file's path, such as /var/lib/newsdesk/newsdesk.db, or a PostgreSQL "
+                         "server's postgresql://user:password@host/database")
     path = _path(raw)
     if path.is_dir():
         raise ValueError("that is a folder; give the path of the database file inside it, such as "

@@ -10,6 +10,7 @@ import pytest
 from bot import Editorial, Newsdesk, Settings, build_newsdesk
 from bot.embedder import Embedder
 
+from .postgres import Postgres
 from .slack_rig import Rig, slack_rig
 from .support import SEED, Chat
 
@@ -20,6 +21,24 @@ def embedder() -> Embedder:
     model = Embedder()
     model.load()
     return model
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[Postgres]:
+    """A real PostgreSQL server on loopback for the whole run, started on first use (tests/postgres.py)."""
+    server = Postgres()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """Where a store lives, once for each engine: a SQLite file, and a fresh database on a real PostgreSQL server."""
+    if request.param == "sqlite":
+        return str(tmp_path / "newsdesk.db")
+    return str(request.getfixturevalue("postgres_server").database())
 
 
 @pytest.fixture

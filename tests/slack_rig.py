@@ -12,12 +12,13 @@ from slack_sdk import WebClient
 
 from adapters.slack import build_app, http_server
 from bot import Newsdesk, Settings, build_newsdesk
+from bot.database import is_database_url
 from bot.embedder import Embedder
 from bot.settings import Secret
 
 from .fake_slack import BOT_TOKEN, BOT_USER, SIGNING_SECRET, FakeSlack, command_body, event_body, signed_post
 
-__all__ = ["Rig", "mention", "slack_rig"]
+__all__ = ["Rig", "mention", "slack_rig", "slack_worker"]
 
 
 @dataclass
@@ -41,14 +42,24 @@ class Rig:
 @contextmanager
 def slack_rig(tmp_path: Path, embedder: Embedder) -> Iterator[Rig]:
     """A desk on a temporary store behind the bolt app, signed requests in, Web API calls out to `FakeSlack`."""
-    with FakeSlack() as fake:
-        settings = Settings(db_path=tmp_path / "newsdesk.db", slack_bot_token=Secret(BOT_TOKEN),
-                            slack_signing_secret=Secret(SIGNING_SECRET), slack_port=3000)
-        desk = build_newsdesk(settings, embedder=embedder)
-        app = build_app(desk, settings, client=WebClient(token=BOT_TOKEN, base_url=fake.url("/api/")))
-        server = http_server(app, 0, host="127.0.0.1")
-        threading.Thread(target=server.serve_forever, daemon=True).start()
+    with FakeSlack() as fake, slack_worker(fake, tmp_path / "newsdesk.db", embedder) as rig:
+        yield rig
+
+
+@contextmanager
+def slack_worker(fake: FakeSlack, database: Path | str, embedder: Embedder, worker: str | None = None) -> Iterator[Rig]:
+    """One HTTP-mode worker on `database` (several may share it, as behind a load balancer), replying to `fake`."""
+    where = {"database_url": Secret(database)} if isinstance(database, str) and is_database_url(database) \
+        else {"db_path": Path(database)}
+    settings = Settings(slack_bot_token=Secret(BOT_TOKEN), slack_signing_secret=Secret(SIGNING_SECRET),
+                        slack_port=3000, worker=worker, **where)  # type: ignore[arg-type]
+    desk = build_newsdesk(settings, embedder=embedder)
+    app = build_app(desk, settings, client=WebClient(token=BOT_TOKEN, base_url=fake.url("/api/")))
+    server = http_server(app, 0, host="127.0.0.1")
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
         yield Rig(fake, desk, f"http://127.0.0.1:{server.server_port}/slack/events")
+    finally:
         server.shutdown()
         server.server_close()
         desk.store.close()

@@ -271,7 +271,8 @@ def test_a_digest_killed_between_claim_and_send_is_sent_once_after_restart(tmp_p
     assert subprocess.run([sys.executable, "-c", crash], timeout=120).returncode == 9
     restarted = build_newsdesk(Settings(db_path=db), clock=clock, embedder=embedder)
     assert restarted.ledger.runs("test:C1:")[0].status == "claimed"
-    posts = deliver(restarted, datetime(2026, 11, 24, 2, 40, tzinfo=UTC))
+    assert deliver(restarted, datetime(2026, 11, 24, 2, 40, tzinfo=UTC)) == []  # the dead worker's claim holds 10 min
+    posts = deliver(restarted, datetime(2026, 11, 24, 2, 42, tzinfo=UTC))  # then it lapses and is taken over
     assert len(posts) == 1 and "ferry operator" in posts[0][1][1].text
     again = build_newsdesk(Settings(db_path=db), clock=clock, embedder=embedder)
     assert deliver(again, datetime(2026, 11, 24, 2, 50, tzinfo=UTC)) == []

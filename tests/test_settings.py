@@ -10,6 +10,8 @@ from bot import build_newsdesk
 from bot.errors import SettingsError
 from bot.settings import Settings, load_settings
 
+from .support import free_port
+
 
 def test_env_file_values_are_read_and_the_environment_wins(tmp_path: Path) -> None:
     env_file = tmp_path / ".env"
@@ -44,3 +46,22 @@ def test_an_embedding_model_folder_that_is_not_there_is_named(tmp_path: Path) ->
     desk = build_newsdesk(Settings(db_path=tmp_path / "n.db", embedding_model=tmp_path / "no-model"))
     with pytest.raises(SettingsError, match="NEWSDESK_EMBEDDING_MODEL"):
         desk.embedder.load()
+
+
+def test_a_postgresql_url_selects_the_shared_store_and_its_password_never_prints(tmp_path: Path) -> None:
+    settings = load_settings({"NEWSDESK_DB": "postgresql://desk:s3cret-pw@db.internal:5432/newsdesk",
+                              "NEWSDESK_WORKER": "web-2", "NEWSDESK_DIGEST_LEASE_MINUTES": "4"}, None)
+    assert settings.database == "postgresql://desk:s3cret-pw@db.internal:5432/newsdesk"
+    assert settings.worker == "web-2" and settings.digest_lease_minutes == 4.0
+    assert "s3cret-pw" not in repr(settings) and "s3cret-pw" in settings.secrets  # the log formatter blanks it
+    with pytest.raises(SettingsError, match="NEWSDESK_DB") as refused:
+        load_settings({"NEWSDESK_DB": "mysql://desk:s3cret-pw@db/newsdesk"}, None)
+    assert "s3cret-pw" not in str(refused.value)
+
+
+def test_an_unreachable_postgresql_server_is_one_sentence_without_the_password(tmp_path: Path) -> None:
+    port = free_port()  # nothing listens there
+    with pytest.raises(SettingsError, match="Could not reach the PostgreSQL server in NEWSDESK_DB") as refused:
+        build_newsdesk(load_settings({"NEWSDESK_DB": f"postgresql://desk:s3cret-pw@127.0.0.1:{port}/newsdesk"},
+                                     None))
+    assert "s3cret-pw" not in str(refused.value) and f"127.0.0.1:{port}" in str(refused.value)

@@ -8,9 +8,7 @@ from __future__ import annotations
 
 import logging
 import re
-import threading
 import time
-from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from concurrent.futures import Executor, ThreadPoolExecutor
 from typing import Any
@@ -48,26 +46,6 @@ SHORTCUT = "summarize_message"
 DIGEST_EVENT = "newsdesk_digest"  # the metadata event type on digest messages
 
 
-class Seen:
-    """The last few thousand event ids, so a retried or repeated delivery is answered once."""
-
-    def __init__(self, size: int = 5000) -> None:
-        self._keys: OrderedDict[str, None] = OrderedDict()
-        self._size = size
-        self._lock = threading.Lock()
-
-    def first(self, *keys: str) -> bool:
-        """Record `keys`; True when none of them was seen before."""
-        with self._lock:
-            fresh = not any(key in self._keys for key in keys)
-            for key in keys:
-                self._keys[key] = None
-                self._keys.move_to_end(key)
-            while len(self._keys) > self._size:
-                self._keys.popitem(last=False)
-            return fresh
-
-
 def build_app(desk: Newsdesk, settings: Settings, *, client: WebClient | None = None,
               work: Executor | None = None) -> App:
     """The bolt app for `desk`: HTTP mode verifies Slack's signatures; Socket Mode needs no signing secret.
@@ -84,7 +62,6 @@ def build_app(desk: Newsdesk, settings: Settings, *, client: WebClient | None = 
     app = App(client=client, signing_secret=signing_secret, request_verification_enabled=bool(signing_secret),
               logger=logging.getLogger("slack_bolt"), listener_executor=ThreadPoolExecutor(16, "slack-ack"))
     pool = work or ThreadPoolExecutor(settings.workers, thread_name_prefix="slack-desk")
-    seen = Seen()
     limits = {"max_bytes": settings.max_bytes, "timeout": settings.fetch_timeout}
 
     def submit(job: Callable[..., None], *args: Any) -> None:
@@ -92,9 +69,10 @@ def build_app(desk: Newsdesk, settings: Settings, *, client: WebClient | None = 
 
     @app.middleware
     def answer_once(body: dict[str, Any], next: Callable[[], BoltResponse]) -> BoltResponse | None:
-        """A retried delivery (the same event id) is answered once. One message arrives twice, as `app_mention`
-        and as `message`, in either order: only the listener that answers it marks it answered."""
-        if body.get("event_id") and not seen.first(f"event:{body['event_id']}"):
+        """A retried delivery (the same event id) is answered once, on whichever worker it lands: the store keeps
+        what was seen. One message arrives twice, as `app_mention` and as `message`, in either order: only the
+        listener that answers it marks it answered."""
+        if body.get("event_id") and not desk.store.first_sighting(f"slack:event:{body['event_id']}"):
             log.info("slack %s event %s already handled; ignored", (body.get("event") or {}).get("type"),
                      body["event_id"])
             return BoltResponse(status=200, body="")
@@ -102,7 +80,7 @@ def build_app(desk: Newsdesk, settings: Settings, *, client: WebClient | None = 
 
     def first_answer(event: dict[str, Any]) -> bool:
         key = event.get("client_msg_id") or f"{event.get('channel')}:{event.get('ts')}"
-        if seen.first(f"message:{key}"):
+        if desk.store.first_sighting(f"slack:message:{key}"):
             return True
         log.info("slack message %s already answered; its %s event ignored", key, event.get("type"))
         return False
