@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from datetime import timedelta
 from typing import TYPE_CHECKING
+
+import numpy as np
 
 from bot.answer import Answer
 from bot.cleaning import without_surrogates
@@ -15,6 +18,7 @@ from bot.engines import Engine, Indexed
 from bot.errors import BadInput
 from bot.ingest import Reader
 from bot.ledger import Ledger
+from bot.library import LibraryIndex
 from bot.messages import Reply, Request
 from bot.settings import Settings
 from bot.store import Store
@@ -49,6 +53,7 @@ class Newsdesk:
         self.reader = reader
         self.embedder = embedder
         self.engine = engine
+        self.library = LibraryIndex(store, self._sentence_vectors)
 
     def add(self, editorial: Editorial) -> Editorial:
         """Store an editorial (once, however often it arrives) with its sentence vectors, in one transaction."""
@@ -61,11 +66,14 @@ class Newsdesk:
 
     def index(self, editorial: Editorial) -> Indexed:
         """The editorial with its sentence vectors, computed once and then read from the store."""
-        vectors = self.store.vectors(editorial.id, self.embedder.name)
-        if vectors is None or len(vectors) != len(editorial.sentences):
-            vectors = self.embedder.encode(editorial.sentences)
-            self.store.save_vectors(editorial.id, self.embedder.name, vectors)
-        return Indexed(editorial, vectors)
+        return Indexed(editorial, self._sentence_vectors(editorial.id, editorial.sentences))
+
+    def _sentence_vectors(self, editorial_id: str, sentences: Sequence[str]) -> np.ndarray:
+        vectors = self.store.vectors(editorial_id, self.embedder.name)
+        if vectors is None or len(vectors) != len(sentences):
+            vectors = self.embedder.encode(sentences)
+            self.store.save_vectors(editorial_id, self.embedder.name, vectors)
+        return vectors
 
     def summarize(self, editorial: Editorial, length: str = "medium", platform: str | None = None) -> Summary:
         """Summarise a stored editorial, from the cache when the same engine already did."""
@@ -94,7 +102,8 @@ class Newsdesk:
         if editorial is not None:
             library = [self.index(editorial)]
         else:
-            library = [self.index(e) for e in self.store.latest(limit=10_000)]
+            chosen = self.library.candidates(question, self.embedder.encode([question])[0])
+            library = [self.index(e) for e in map(self.store.get, chosen) if e is not None]
             if not library:
                 raise BadInput("The library is empty: add an editorial with /summarize or `newsdesk add` first.")
         answer = self.engine.answer(question, library, self.settings.abstain_below, across=editorial is None)
@@ -110,6 +119,7 @@ class Newsdesk:
             desk.warm_up()    # ~3 s for the embedded model; a generative model takes longer
         """
         self.engine.warm_up()
+        self.library.refresh()
 
     def find(self, editorial_id: str) -> Editorial | None:
         """A stored editorial by id or unique id prefix."""

@@ -69,12 +69,17 @@ def test_a_refusal_is_one_sentence_with_no_log_line_before_it(workdir: Path) -> 
     assert "WARNING bot.fetcher" in verbose.stderr  # the log, when asked for
 
 
-def test_a_database_url_is_a_setting_error_not_a_folder(workdir: Path) -> None:
-    environment = {**os.environ, "NEWSDESK_DB": "postgresql://desk:pw@db.internal/news"}
+@pytest.mark.parametrize(("address", "said"), [("postgresql://desk:pw@db.internal/news", "Could not reach the "
+                                                 "PostgreSQL server in NEWSDESK_DB (postgresql://db.internal/news)"),
+                                                ("mysql://desk:pw@db.internal/news", "a SQLite file's path")])
+def test_a_database_url_that_cannot_be_used_is_a_setting_error_not_a_folder(workdir: Path, address: str,
+                                                                            said: str) -> None:
+    environment = {**os.environ, "NEWSDESK_DB": address}
     result = subprocess.run([sys.executable, "-m", "bot", "editorials"], capture_output=True, text=True,
                             timeout=120, env=environment)
-    assert result.returncode == 2 and "NEWSDESK_DB" in result.stderr and "SQLite file" in result.stderr
-    assert "pw" not in result.stderr and not (workdir / "postgresql:").exists()
+    assert result.returncode == 2 and "NEWSDESK_DB" in result.stderr and said in result.stderr
+    assert "pw" not in result.stderr and not (workdir / address.split("/")[0]).exists()
+    assert "Traceback" not in result.stderr
 
 
 def test_the_console_survives_latin1_binary_and_nul_lines(desk: Newsdesk) -> None:
