@@ -34,6 +34,7 @@ class Call:
     method: str
     args: dict[str, Any]
     headers: dict[str, str]
+    path: str = ""
 
     def text(self) -> str:
         """Everything a person would read in this message: the fallback text and every block's text."""
@@ -57,6 +58,7 @@ class FakeSlack(Served):
         self.limited: set[str] = set()  # methods answered once with 429
         self.refused: dict[str, str] = {}  # methods answered {"ok": false, "error": CODE}, as Slack refuses them
         self.hold_after: int | None = None  # chat.postMessage calls answered; later ones are kept but never answered
+        self.pause = 0.0  # seconds each chat.postMessage takes, as a busy Slack's do
         self.released = threading.Event()
         self.token_valid = True
         self.socket_url = ""  # what apps.connections.open hands out (a FakeSocketMode)
@@ -81,7 +83,9 @@ class FakeSlack(Served):
                 if method in fake.refused:
                     fake.record(Call(method + " (refused)", args, dict(self.headers)))
                     return self.reply(200, {"ok": False, "error": fake.refused[method]})
-                fake.record(Call(method, args, dict(self.headers)))
+                fake.record(Call(method, args, dict(self.headers), self.path))
+                if method == "chat.postMessage" and fake.pause:
+                    time.sleep(fake.pause)
                 if method == "chat.postMessage" and fake.hold_after is not None \
                         and len(fake.of("chat.postMessage")) > fake.hold_after:
                     fake.released.wait(60)  # posted, but the bot never hears back (it is killed meanwhile)
