@@ -89,6 +89,8 @@ class Settings:
     slack_api_url: str = "https://slack.com/api/"
     discord_token: Secret | None = None
     discord_guild_id: int | None = None
+    discord_shard_count: int | None = None  # several gateway shards, over one or more workers
+    discord_shard_ids: tuple[int, ...] = ()  # the shards this worker runs (none: all of them)
     workers: int = 2
     server_url: str | None = None
     server_key: Secret | None = None
@@ -178,6 +180,8 @@ def load_settings(environ: Mapping[str, str] | None = None, env_file: Path | Non
         slack_api_url=get("SLACK_API_URL", _api_url, defaults.slack_api_url),
         discord_token=get("DISCORD_TOKEN", Secret, None),
         discord_guild_id=get("DISCORD_GUILD_ID", _positive_int, None),
+        discord_shard_count=get("DISCORD_SHARD_COUNT", _positive_int, None),
+        discord_shard_ids=get("DISCORD_SHARD_IDS", _shard_ids, ()),
         workers=get("NEWSDESK_WORKERS", _positive_int, defaults.workers),
         server_url=get("NEWSDESK_SERVER_URL", _server_url, None),
         server_key=get("NEWSDESK_SERVER_KEY", Secret, None),
@@ -185,7 +189,18 @@ def load_settings(environ: Mapping[str, str] | None = None, env_file: Path | Non
         server_retries=get("NEWSDESK_SERVER_RETRIES", _whole, defaults.server_retries),
         server_context=get("NEWSDESK_SERVER_CONTEXT", _positive_int, defaults.server_context),
     )
+    if settings.discord_shard_ids and not all(s < (settings.discord_shard_count or 0) for s in
+                                              settings.discord_shard_ids):
+        raise SettingsError(f"DISCORD_SHARD_IDS {','.join(map(str, settings.discord_shard_ids))} need "
+                            "DISCORD_SHARD_COUNT set above the largest of them (shards count from 0).")
     return settings
+
+
+def _shard_ids(raw: str) -> tuple[int, ...]:
+    ids = tuple(sorted({int(part) for part in raw.replace(" ", "").split(",") if part}))
+    if any(shard < 0 for shard in ids):
+        raise ValueError("shard ids count from 0")
+    return ids
 
 
 def _path(raw: str) -> Path:

@@ -71,6 +71,7 @@ class FakeDiscord:
         self.nonces: dict[str, dict[str, Any]] = {}  # enforce_nonce: a repeated nonce returns the first message
         self.flags = MESSAGE_CONTENT if message_content else 0
         self.identify: dict[str, Any] | None = None
+        self.identifies: list[dict[str, Any]] = []  # one per shard that connected
         self.ready = threading.Event()
         self._ids = itertools.count(1000)
         self._changed = threading.Condition()
@@ -102,21 +103,27 @@ class FakeDiscord:
                 await socket.send_json({"op": 11})
             elif payload["op"] == 2:
                 self.identify = payload["d"]
-                self._socket = socket
+                self.identifies.append(payload["d"])
+                shard, count = payload["d"].get("shard") or (0, 1)
+                ours = (GUILD_ID >> 22) % count == shard  # Discord's rule: which shard a guild's events go to
                 await self._send("READY", {
-                    "v": 10, "user": BOT, "guilds": [{"id": str(GUILD_ID), "unavailable": True}],
-                    "session_id": "session-1", "resume_gateway_url": f"ws://127.0.0.1:{self.port}/gateway",
-                    "application": {"id": str(APP_ID), "flags": self.flags}, "private_channels": []})
-                await self._send("GUILD_CREATE", self._guild())
-                self.ready.set()
+                    "v": 10, "user": BOT, "guilds": [{"id": str(GUILD_ID), "unavailable": True}] if ours else [],
+                    "session_id": f"session-{shard}", "resume_gateway_url": f"ws://127.0.0.1:{self.port}/gateway",
+                    "application": {"id": str(APP_ID), "flags": self.flags}, "private_channels": [],
+                    "shard": [shard, count]}, socket)
+                if ours:
+                    self._socket = socket
+                    await self._send("GUILD_CREATE", self._guild())
+                    self.ready.set()
         return socket
 
-    async def _send(self, event: str, data: dict[str, Any]) -> None:
-        assert self._socket is not None
-        await self._socket.send_json({"op": 0, "t": event, "s": next(self._sequence), "d": data})
+    async def _send(self, event: str, data: dict[str, Any], socket: web.WebSocketResponse | None = None) -> None:
+        socket = socket or self._socket
+        assert socket is not None
+        await socket.send_json({"op": 0, "t": event, "s": next(self._sequence), "d": data})
 
     def dispatch(self, event: str, data: dict[str, Any]) -> None:
-        """Send one gateway event to the connected bot."""
+        """Send one gateway event to the connected bot: on the shard its guild belongs to."""
         assert self.ready.wait(30), "the bot never identified"
         self.server.call(self._send(event, data))
 

@@ -336,3 +336,37 @@ def test_a_digest_message_sent_again_after_a_crash_is_not_posted_twice(rig: Rig)
     created = [p for p in rig.fake.posts() if p.path == "/channels/77/messages"]
     assert len(created) == 3  # the header and two editorials, once each
     assert [c.method for c in rig.fake.calls].count("POST (nonce repeated)") == 1
+
+
+def test_two_workers_run_a_shard_each_and_the_guilds_shard_answers(tmp_path: Path, embedder: Embedder,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """DISCORD_SHARD_COUNT=2 over two workers on one store: each identifies as its own shard, the guild's events
+    come on its shard's connection and are answered once, and only shard 0's worker syncs the slash commands."""
+    fake = FakeDiscord()
+    monkeypatch.setattr(discord.http.Route, "BASE", fake.api)
+    monkeypatch.setattr(discord.webhook.async_.Route, "BASE", fake.api)
+    monkeypatch.setattr(DiscordWebSocket, "DEFAULT_GATEWAY", yarl.URL(fake.gateway))
+    workers: list[tuple[Newsdesk, DiscordRunning]] = []
+    try:
+        for shard in (0, 1):
+            settings = Settings(db_path=tmp_path / "shared.db", discord_token=Secret("discord-test-token"),
+                                discord_guild_id=GUILD_ID, discord_shard_count=2, discord_shard_ids=(shard,),
+                                worker=f"web-{shard}")
+            desk = build_newsdesk(settings, embedder=embedder)
+            workers.append((desk, start_discord(desk)))
+        assert fake.ready.wait(30)
+        deadline = time.monotonic() + 30
+        while len(fake.identifies) < 2 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert sorted(tuple(identify["shard"]) for identify in fake.identifies) == [(0, 2), (1, 2)]
+        workers[0][0].add(workers[0][0].reader.from_source(str(SEED)))  # stored by the other worker
+        fake.dispatch("MESSAGE_CREATE", fake.message(f"<@{BOT_ID}> Who ended the siege?"))
+        [reply] = fake.wait_posts(1)
+        time.sleep(0.5)
+        assert len(fake.posts()) == 1 and "Sindh police officers" in str(reply.body)
+        assert len([c for c in fake.calls if c.method == "PUT" and c.path.endswith("/commands")]) == 1
+    finally:
+        for desk, running in workers:
+            running.close()
+            desk.store.close()
+        fake.close()

@@ -65,3 +65,12 @@ def test_an_unreachable_postgresql_server_is_one_sentence_without_the_password(t
         build_newsdesk(load_settings({"NEWSDESK_DB": f"postgresql://desk:s3cret-pw@127.0.0.1:{port}/newsdesk"},
                                      None))
     assert "s3cret-pw" not in str(refused.value) and f"127.0.0.1:{port}" in str(refused.value)
+
+
+def test_discord_shards_are_read_and_an_id_past_the_count_is_refused() -> None:
+    settings = load_settings({"DISCORD_SHARD_COUNT": "4", "DISCORD_SHARD_IDS": "2, 3"}, None)
+    assert settings.discord_shard_count == 4 and settings.discord_shard_ids == (2, 3)
+    with pytest.raises(SettingsError, match="DISCORD_SHARD_COUNT"):
+        load_settings({"DISCORD_SHARD_COUNT": "2", "DISCORD_SHARD_IDS": "2"}, None)
+    with pytest.raises(SettingsError, match="DISCORD_SHARD_IDS"):
+        load_settings({"DISCORD_SHARD_IDS": "one"}, None)

@@ -64,7 +64,12 @@ def build_client(desk: Newsdesk, settings: Settings, *, message_content: bool) -
     """
     intents = discord.Intents.default()
     intents.message_content = message_content  # privileged: only when the bot owner ticked it
-    client = discord.Client(intents=intents, allowed_mentions=NOBODY)
+    if settings.discord_shard_count:  # this worker's shards (all of them when no ids are given)
+        shards = list(settings.discord_shard_ids or range(settings.discord_shard_count))
+        client: discord.Client = discord.AutoShardedClient(intents=intents, allowed_mentions=NOBODY,
+                                                           shard_ids=shards, shard_count=settings.discord_shard_count)
+    else:
+        client = discord.Client(intents=intents, allowed_mentions=NOBODY)
     tree = app_commands.CommandTree(client)
     jobs = Jobs(settings.workers, waiting=settings.workers * 4)
 
@@ -166,7 +171,10 @@ def build_client(desk: Newsdesk, settings: Settings, *, message_content: bool) -
         await run_command(interaction, command_line(command) or "help", private=True)
 
     async def sync_commands() -> None:
-        """Sync the slash commands: to one guild (instant) when DISCORD_GUILD_ID is set, else globally."""
+        """Sync the slash commands: to one guild (instant) when DISCORD_GUILD_ID is set, else globally; with shards
+        over several workers, only the worker that runs shard 0 does."""
+        if settings.discord_shard_ids and 0 not in settings.discord_shard_ids:
+            return
         if settings.discord_guild_id:
             guild = discord.Object(id=settings.discord_guild_id)
             tree.copy_global_to(guild=guild)

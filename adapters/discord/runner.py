@@ -91,7 +91,10 @@ def start_discord(desk: Newsdesk) -> DiscordRunning:
     except BaseException:
         stop_loop()
         raise
-    log.info("Discord: logging in%s", " with the Message Content intent" if content else
+    settings = desk.settings
+    shards = f" as shards {','.join(map(str, settings.discord_shard_ids or range(settings.discord_shard_count)))} " \
+        f"of {settings.discord_shard_count}" if settings.discord_shard_count else ""
+    log.info("Discord: logging in%s%s", shards, " with the Message Content intent" if content else
              " without the Message Content intent (mentions, replies and slash commands still work)")
     client = build_client(desk, desk.settings, message_content=content)
     running = asyncio.run_coroutine_threadsafe(client.start(token), loop)
