@@ -116,7 +116,7 @@ def _digest(desk: Newsdesk, request: Request, words: list[str]) -> list[Reply]:
         if feed is not None and feed not in {f.url for f in ledger.feeds()} | set(desk.settings.feeds):
             raise BadInput(f"newsdesk does not follow {short(feed)}: add it with `newsdesk feeds add` first.")
         ledger.subscribe(Subscription(request.conversation, request.platform, request.channel, request.thread,
-                                      at, zone, feed, now, None))
+                                      at, zone, feed, now, None, request.workspace))
         return [Reply(text=f"Subscribed: the day's editorials here every day at {at} {zone}"
                            f"{f' from {feed}' if feed else ''} (next: {next_slot(at, zone, now):%d %b %H:%M} UTC).")]
     if action == "unsubscribe":

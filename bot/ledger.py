@@ -53,6 +53,7 @@ class Subscription:
     feed_url: str | None
     created_at: datetime
     covered_until: datetime | None
+    workspace: str | None = None  # the Slack workspace whose token posts it, when there are several
 
 
 @dataclass(frozen=True)
@@ -143,11 +144,13 @@ class Ledger:
         with self.store.transaction() as db:
             db.execute(  # a changed order keeps what earlier digests covered
                 "INSERT INTO subscriptions (conversation, platform, channel, thread, at, timezone, feed_url, "
-                "created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (conversation) DO UPDATE SET "
+                "created_at, workspace) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (conversation) DO UPDATE SET "
                 "platform = excluded.platform, channel = excluded.channel, thread = excluded.thread, at = excluded.at, "
-                "timezone = excluded.timezone, feed_url = excluded.feed_url, created_at = excluded.created_at",
+                "timezone = excluded.timezone, feed_url = excluded.feed_url, created_at = excluded.created_at, "
+                "workspace = excluded.workspace",
                 (subscription.conversation, subscription.platform, subscription.channel, subscription.thread,
-                 subscription.at, subscription.timezone, subscription.feed_url, subscription.created_at.isoformat()),
+                 subscription.at, subscription.timezone, subscription.feed_url, subscription.created_at.isoformat(),
+                 subscription.workspace),
             )
 
     def unsubscribe(self, conversation: str) -> bool:
@@ -157,7 +160,8 @@ class Ledger:
     def subscriptions(self) -> list[Subscription]:
         rows = self.store.read("SELECT * FROM subscriptions ORDER BY conversation")
         return [Subscription(r["conversation"], r["platform"], r["channel"], r["thread"], r["at"], r["timezone"],
-                             r["feed_url"], datetime.fromisoformat(r["created_at"]), _time(r["covered_until"]))
+                             r["feed_url"], datetime.fromisoformat(r["created_at"]), _time(r["covered_until"]),
+                             r["workspace"])
                 for r in rows]
 
     def subscription(self, conversation: str) -> Subscription | None:

@@ -44,6 +44,7 @@ class Request:
     received_at: datetime
     thread: str | None = None
     attachments: tuple[Attachment, ...] = ()
+    workspace: str | None = None  # the Slack workspace (team id) when one deployment serves several
 
     @property
     def conversation(self) -> str:

@@ -122,4 +122,13 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE digest_runs ADD COLUMN lease_until TEXT;
     ALTER TABLE feed_entries ADD COLUMN revision INTEGER NOT NULL DEFAULT 0;
     """,
+    """
+    ALTER TABLE subscriptions ADD COLUMN workspace TEXT;
+    CREATE TABLE installations (
+        key TEXT PRIMARY KEY,
+        bot TEXT NOT NULL,
+        installer TEXT,
+        installed_at TEXT NOT NULL
+    );
+    """,
 )

@@ -87,6 +87,8 @@ class Settings:
     slack_signing_secret: Secret | None = None
     slack_port: int | None = None
     slack_api_url: str = "https://slack.com/api/"
+    slack_client_id: str | None = None  # with the secret: installs for many workspaces (OAuth, HTTP mode)
+    slack_client_secret: Secret | None = None
     discord_token: Secret | None = None
     discord_guild_id: int | None = None
     discord_shard_count: int | None = None  # several gateway shards, over one or more workers
@@ -102,10 +104,15 @@ class Settings:
     def secrets(self) -> list[str]:
         """Every token's value, for the log formatter to blank out wherever a library prints one."""
         tokens = (self.slack_bot_token, self.slack_app_token, self.slack_signing_secret, self.discord_token,
-                  self.server_key, self.database_url)
+                  self.server_key, self.database_url, self.slack_client_secret)
         revealed = [token.reveal() for token in tokens if token is not None and token.reveal()]
         password = urlsplit(self.database_url.reveal()).password if self.database_url else None
         return revealed + ([password] if password else [])
+
+    @property
+    def slack_installs(self) -> bool:
+        """Whether Slack runs for many workspaces, each installing newsdesk through OAuth."""
+        return bool(self.slack_client_id and self.slack_client_secret)
 
     @property
     def database(self) -> Path | str:
@@ -116,7 +123,8 @@ class Settings:
     def platforms(self) -> list[str]:
         """The chat platforms whose tokens are configured."""
         configured = []
-        if self.slack_bot_token and (self.slack_app_token or (self.slack_signing_secret and self.slack_port)):
+        http = bool(self.slack_signing_secret and self.slack_port)
+        if (self.slack_bot_token and (self.slack_app_token or http)) or (self.slack_installs and http):
             configured.append("Slack")
         if self.discord_token:
             configured.append("Discord")
@@ -178,6 +186,8 @@ def load_settings(environ: Mapping[str, str] | None = None, env_file: Path | Non
         slack_signing_secret=get("SLACK_SIGNING_SECRET", Secret, None),
         slack_port=get("SLACK_PORT", _positive_int, None),
         slack_api_url=get("SLACK_API_URL", _api_url, defaults.slack_api_url),
+        slack_client_id=get("SLACK_CLIENT_ID", str, None),
+        slack_client_secret=get("SLACK_CLIENT_SECRET", Secret, None),
         discord_token=get("DISCORD_TOKEN", Secret, None),
         discord_guild_id=get("DISCORD_GUILD_ID", _positive_int, None),
         discord_shard_count=get("DISCORD_SHARD_COUNT", _positive_int, None),

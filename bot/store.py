@@ -174,6 +174,13 @@ class Store:
                 (key, (now + keep).isoformat(), now.isoformat()))
             return fresh.rowcount == 1
 
+    def take_sighting(self, key: str) -> bool:
+        """Remove a recorded sighting that has not expired (a one-time token such as an OAuth state); True when
+        this caller was the one to take it."""
+        with self.transaction() as db:
+            return db.execute("DELETE FROM sightings WHERE key = ? AND expires_at >= ?",
+                              (key, self.clock().isoformat())).rowcount == 1
+
     def read(self, sql: str, parameters: Sequence[object] = ()) -> list[Row]:
         """Rows of one query (for the ledgers that share this database)."""
         return self.database.read(sql, parameters)

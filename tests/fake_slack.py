@@ -133,6 +133,12 @@ class FakeSlack(Served):
         if method == "auth.test":
             return {"ok": True, "url": "https://newsroom.slack.com/", "team": "Newsroom", "user": "newsdesk",
                     "team_id": "T1", "user_id": BOT_USER, "bot_id": "BBOT", "is_enterprise_install": False}
+        if method == "oauth.v2.access":  # an install: the code names the workspace ("code-T2")
+            team = str(args.get("code", "")).removeprefix("code-")
+            return {"ok": True, "app_id": "A1", "authed_user": {"id": "U9"}, "scope": "commands,chat:write",
+                    "token_type": "bot", "access_token": f"xoxb-{team}", "bot_user_id": BOT_USER,
+                    "team": {"id": team, "name": f"Newsroom {team}"}, "enterprise": None,
+                    "is_enterprise_install": False}
         if method == "apps.connections.open":
             return {"ok": True, "url": self.socket_url}
         if method == "files.info":
@@ -182,16 +188,17 @@ def signed_post(url: str, body: bytes, *, secret: str = SIGNING_SECRET, timestam
         return error.code, error.read().decode()
 
 
-def command_body(command: str, text: str, response_url: str, channel: str = "C1", user: str = "U1") -> bytes:
-    return urlencode({"token": "legacy", "team_id": "T1", "channel_id": channel, "user_id": user,
+def command_body(command: str, text: str, response_url: str, channel: str = "C1", user: str = "U1",
+                 team: str = "T1") -> bytes:
+    return urlencode({"token": "legacy", "team_id": team, "channel_id": channel, "user_id": user,
                       "command": command, "text": text, "response_url": response_url,
                       "trigger_id": "1.2.3"}).encode()
 
 
-def event_body(event: dict[str, Any], event_id: str) -> bytes:
-    return json.dumps({"token": "legacy", "team_id": "T1", "api_app_id": "A1", "type": "event_callback",
+def event_body(event: dict[str, Any], event_id: str, team: str = "T1") -> bytes:
+    return json.dumps({"token": "legacy", "team_id": team, "api_app_id": "A1", "type": "event_callback",
                        "event_id": event_id, "event_time": int(time.time()), "event": event,
-                       "authorizations": [{"team_id": "T1", "user_id": BOT_USER, "is_bot": True}]}).encode()
+                       "authorizations": [{"team_id": team, "user_id": BOT_USER, "is_bot": True}]}).encode()
 
 
 def interaction_body(payload: dict[str, Any]) -> bytes:

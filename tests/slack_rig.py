@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from slack_sdk import WebClient
 
@@ -47,14 +48,17 @@ def slack_rig(tmp_path: Path, embedder: Embedder) -> Iterator[Rig]:
 
 
 @contextmanager
-def slack_worker(fake: FakeSlack, database: Path | str, embedder: Embedder, worker: str | None = None) -> Iterator[Rig]:
-    """One HTTP-mode worker on `database` (several may share it, as behind a load balancer), replying to `fake`."""
+def slack_worker(fake: FakeSlack, database: Path | str, embedder: Embedder, worker: str | None = None,
+                 **settings_given: Any) -> Iterator[Rig]:
+    """One HTTP-mode worker on `database` (several may share it, as behind a load balancer), replying to `fake`;
+    `settings_given` overrides (such as OAuth installs instead of the bot token)."""
     where = {"database_url": Secret(database)} if isinstance(database, str) and is_database_url(database) \
         else {"db_path": Path(database)}
-    settings = Settings(slack_bot_token=Secret(BOT_TOKEN), slack_signing_secret=Secret(SIGNING_SECRET),
-                        slack_port=3000, worker=worker, **where)  # type: ignore[arg-type]
+    given: dict[str, Any] = {"slack_bot_token": Secret(BOT_TOKEN), **where, **settings_given}
+    settings = Settings(slack_signing_secret=Secret(SIGNING_SECRET), slack_port=3000, worker=worker, **given)
     desk = build_newsdesk(settings, embedder=embedder)
-    app = build_app(desk, settings, client=WebClient(token=BOT_TOKEN, base_url=fake.url("/api/")))
+    token = None if settings.slack_installs else BOT_TOKEN  # with installs, each workspace's token comes per request
+    app = build_app(desk, settings, client=WebClient(token=token, base_url=fake.url("/api/")))
     server = http_server(app, 0, host="127.0.0.1")
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:

@@ -19,6 +19,7 @@ from slack_bolt.context.respond import Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
+from slack_sdk.oauth.installation_store import InstallationStore
 
 from adapters.slack.blocks import QUOTE_ACTION, messages, quotes
 from adapters.slack.delivery import PROGRESS, Delivery, respond_all
@@ -30,6 +31,7 @@ from adapters.slack.events import (
     plain_text,
     thread_of,
 )
+from adapters.slack.installations import oauth_settings
 from bot.digest import Poster
 from bot.errors import BadInput, SettingsError
 from bot.ledger import Subscription
@@ -48,19 +50,30 @@ DIGEST_EVENT = "newsdesk_digest"  # the metadata event type on digest messages
 
 def build_app(desk: Newsdesk, settings: Settings, *, client: WebClient | None = None,
               work: Executor | None = None) -> App:
-    """The bolt app for `desk`: HTTP mode verifies Slack's signatures; Socket Mode needs no signing secret.
+    """The bolt app for `desk`: HTTP mode verifies Slack's signatures; Socket Mode needs no signing secret. With
+    SLACK_CLIENT_ID and SLACK_CLIENT_SECRET it serves every workspace that installs it (OAuth, HTTP mode), each
+    answered with its own bot token; otherwise the one workspace of SLACK_BOT_TOKEN.
 
     Example:
         app = build_app(desk, settings)
         SocketModeHandler(app, settings.slack_app_token.reveal()).start()
     """
-    if settings.slack_bot_token is None:
-        raise SettingsError("Set SLACK_BOT_TOKEN (xoxb-...) in the environment or .env to run the Slack adapter.")
-    client = client or WebClient(token=settings.slack_bot_token.reveal(), base_url=settings.slack_api_url)
-    client.retry_handlers.append(RateLimitErrorRetryHandler(max_retry_count=3))
     signing_secret = settings.slack_signing_secret.reveal() if settings.slack_signing_secret else ""
+    if settings.slack_installs:
+        if not signing_secret:
+            raise SettingsError("Installs for many workspaces (SLACK_CLIENT_ID) run in HTTP mode: set "
+                                "SLACK_SIGNING_SECRET and SLACK_PORT too.")
+        client = client or WebClient(base_url=settings.slack_api_url)
+        installs: dict[str, Any] = {"oauth_settings": oauth_settings(settings, desk.store)}
+    elif settings.slack_bot_token is None:
+        raise SettingsError("Set SLACK_BOT_TOKEN (xoxb-...) in the environment or .env to run the Slack adapter.")
+    else:
+        client = client or WebClient(token=settings.slack_bot_token.reveal(), base_url=settings.slack_api_url)
+        installs = {}
+    client.retry_handlers.append(RateLimitErrorRetryHandler(max_retry_count=3))
     app = App(client=client, signing_secret=signing_secret, request_verification_enabled=bool(signing_secret),
-              logger=logging.getLogger("slack_bolt"), listener_executor=ThreadPoolExecutor(16, "slack-ack"))
+              logger=logging.getLogger("slack_bolt"), listener_executor=ThreadPoolExecutor(16, "slack-ack"),
+              **installs)
     pool = work or ThreadPoolExecutor(settings.workers, thread_name_prefix="slack-desk")
     limits = {"max_bytes": settings.max_bytes, "timeout": settings.fetch_timeout}
 
@@ -86,22 +99,23 @@ def build_app(desk: Newsdesk, settings: Settings, *, client: WebClient | None = 
         return False
 
     @app.command(re.compile(r"^/"))
-    def on_command(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
+    def on_command(ack: Ack, body: dict[str, Any], respond: Respond, client: WebClient) -> None:
         request = command_request(body, desk.store.clock())
         ack(PROGRESS if request.text.startswith("/summarize") else "")  # the reading is what takes time
         delivery = Delivery(client, request.channel, thread=None, user=request.user)
         submit(_answer_command, desk, request, respond, delivery)
 
     @app.event("app_mention")
-    def on_mention(event: dict[str, Any], context: dict[str, Any]) -> None:
+    def on_mention(event: dict[str, Any], context: dict[str, Any], client: WebClient) -> None:
         if not first_answer(event):
             return
         text = plain_text(str(event.get("text", "")), context.get("bot_user_id"))
         line = mention_command(text, in_thread=bool(event.get("thread_ts")), has_files=bool(event.get("files")))
-        submit(_answer_message, desk, client, event, str(event.get("channel")), str(event.get("user")), line, limits)
+        submit(_answer_message, desk, client, event, str(event.get("channel")), str(event.get("user")), line, limits,
+               None, context.get("team_id"))
 
     @app.event("message")
-    def on_thread_reply(event: dict[str, Any], context: dict[str, Any]) -> None:
+    def on_thread_reply(event: dict[str, Any], context: dict[str, Any], client: WebClient) -> None:
         bot_user = context.get("bot_user_id")
         if event.get("subtype") or event.get("bot_id") or not event.get("thread_ts"):
             return
@@ -112,18 +126,19 @@ def build_app(desk: Newsdesk, settings: Settings, *, client: WebClient | None = 
         if not is_question(text) or desk.store.recall(conversation_key(PLATFORM, channel, event["thread_ts"])) is None:
             return  # only questions in threads about an editorial are follow-ups
         if first_answer(event):
-            submit(_answer_message, desk, client, event, channel, str(event.get("user")), f"/ask {text}", limits)
+            submit(_answer_message, desk, client, event, channel, str(event.get("user")), f"/ask {text}", limits,
+                   None, context.get("team_id"))
 
     @app.shortcut(SHORTCUT)
-    def on_shortcut(ack: Ack, body: dict[str, Any]) -> None:
+    def on_shortcut(ack: Ack, body: dict[str, Any], context: dict[str, Any], client: WebClient) -> None:
         ack()
         message = body.get("message") or {}
         line = f"/summarize {plain_text(str(message.get('text', '')))}".strip()
         submit(_answer_message, desk, client, message, str(body["channel"]["id"]), str(body["user"]["id"]), line,
-               limits, body.get("response_url"))
+               limits, body.get("response_url"), context.get("team_id"))
 
     @app.action(QUOTE_ACTION)
-    def on_quote(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
+    def on_quote(ack: Ack, body: dict[str, Any], respond: Respond, client: WebClient) -> None:
         ack()
         editorial_id, _, numbers = str(body["actions"][0].get("value", "")).partition(":")
         editorial = desk.find(editorial_id)
@@ -139,11 +154,13 @@ def build_app(desk: Newsdesk, settings: Settings, *, client: WebClient | None = 
     return app
 
 
-def slack_poster(client: WebClient) -> Poster:
+def slack_poster(client: WebClient, installations: InstallationStore | None = None) -> Poster:
     """Post digest messages to the channel (and thread) that subscribed. Each carries its key in Slack's message
-    metadata, so after a restart one that already went out is found in the channel's history and not sent again."""
+    metadata, so after a restart one that already went out is found in the channel's history and not sent again.
+    With installs for many workspaces, each goes with the bot token of the workspace it was subscribed in."""
 
     def post(subscription: Subscription, reply: Reply, *, key: str, check: bool) -> None:
+        client = posting_client(subscription)
         there = _digest_keys(client, subscription) if check else set()
         for part, message in enumerate(messages(reply)):
             name = f"{key}.{part}"
@@ -154,6 +171,15 @@ def slack_poster(client: WebClient) -> Poster:
                                     blocks=list(message.blocks), unfurl_links=False,
                                     metadata={"event_type": DIGEST_EVENT, "event_payload": {"key": name}})
 
+    def posting_client(subscription: Subscription) -> WebClient:
+        if installations is None:
+            return app_client
+        bot = installations.find_bot(enterprise_id=None, team_id=subscription.workspace)
+        if bot is None or not bot.bot_token:
+            raise RuntimeError(f"newsdesk is not installed in Slack workspace {subscription.workspace} any more")
+        return WebClient(token=bot.bot_token, base_url=app_client.base_url, retry_handlers=app_client.retry_handlers)
+
+    app_client = client
     return post
 
 
@@ -180,14 +206,15 @@ def _answer_command(desk: Newsdesk, request: Request, respond: Respond, delivery
 
 
 def _answer_message(desk: Newsdesk, client: WebClient, message: Mapping[str, Any], channel: str, user: str,
-                    line: str, limits: dict[str, Any], response_url: str | None = None) -> None:
+                    line: str, limits: dict[str, Any], response_url: str | None = None,
+                    workspace: str | None = None) -> None:
     """Answer in the message's thread: a progress note first when there is reading to do, then the replies."""
     delivery = Delivery(client, channel, thread=thread_of(message), user=user, response_url=response_url)
     progress = delivery.progress() if line.startswith("/summarize") else None
     try:
         files: tuple[Attachment, ...] = tuple(download(client, f, **limits) for f in message.get("files", ())[:1])
         request = message_request(message, channel=channel, user=user, line=line, now=desk.store.clock(),
-                                  attachments=files)
+                                  attachments=files, workspace=workspace)
         replies = desk.handle(request)
     except BadInput as error:
         replies = [Reply(text=str(error), is_error=True, private=True)]

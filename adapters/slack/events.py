@@ -45,7 +45,7 @@ def command_request(body: Mapping[str, Any], now: datetime) -> Request:
     text = plain_text(str(body.get("text", "")))
     line = (command_line(text) or "help") if name == "newsdesk" else f"/{name} {text}".strip()
     return Request(text=line, user=str(body.get("user_id", "")), channel=str(body.get("channel_id", "")),
-                   platform=PLATFORM, received_at=now)
+                   platform=PLATFORM, received_at=now, workspace=body.get("team_id") or None)
 
 
 def thread_of(message: Mapping[str, Any]) -> str | None:
@@ -54,10 +54,10 @@ def thread_of(message: Mapping[str, Any]) -> str | None:
 
 
 def message_request(message: Mapping[str, Any], *, channel: str, user: str, line: str, now: datetime,
-                    attachments: tuple[Attachment, ...] = ()) -> Request:
+                    attachments: tuple[Attachment, ...] = (), workspace: str | None = None) -> Request:
     """A request answered in the thread of `message` (a mention, a thread reply, a shortcut's target)."""
     return Request(text=line, user=user, channel=channel, platform=PLATFORM, received_at=now,
-                   thread=thread_of(message), attachments=attachments)
+                   thread=thread_of(message), attachments=attachments, workspace=workspace)
 
 
 def download(client: WebClient, file: Mapping[str, Any], *, max_bytes: int, timeout: float) -> Attachment:

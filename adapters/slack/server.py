@@ -66,11 +66,12 @@ def start_slack(desk: Newsdesk, *, host: str = "0.0.0.0") -> SlackRunning:
     """
     settings = desk.settings
     app = build_app(desk, settings)
-    poster = slack_poster(app.client)
+    poster = slack_poster(app.client, app.installation_store if settings.slack_installs else None)
     if settings.slack_signing_secret and settings.slack_port:
         server = http_server(app, settings.slack_port, host)
         threading.Thread(target=server.serve_forever, name="slack-http", daemon=True).start()
-        log.info("Slack: HTTP mode, listening on port %d at %s", settings.slack_port, EVENTS_PATH)
+        log.info("Slack: HTTP mode, listening on port %d at %s%s", settings.slack_port, EVENTS_PATH,
+                 "; installs for any workspace at /slack/install" if settings.slack_installs else "")
 
         def close_http() -> None:
             server.shutdown()
