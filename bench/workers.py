@@ -1,8 +1,8 @@
 """Three `newsdesk serve` workers in Slack HTTP mode on one PostgreSQL server, behind no balancer but this script.
 
-Load: 500 signed requests (half `/ask` slash commands, half top-level mentions that ask the library), each mention
-also delivered as a `message` event to the next worker and every other one retried by Slack to a third: every one
-must be answered exactly once; acks are timed. Fault: 30 channels subscribe to a digest due in the next minute;
+Load: 500 signed requests (half `/ask --all` slash commands, half top-level mentions: both ask the library), each
+mention also delivered as a `message` event to the next worker and every other one retried by Slack to a third: every
+one must be answered exactly once; acks are timed. Fault: 30 channels subscribe to a digest due in the next minute;
 as soon as a worker claims one, it is killed with SIGKILL: every channel must still get that day's digest, each
 message exactly once. PostgreSQL, the loopback Slack and the workers are started and stopped here.
 
@@ -75,7 +75,8 @@ def load(fake: FakeSlack, urls: list[str], requests: int) -> dict[str, object]:
     """Half slash commands, half mentions (each twice, half of them retried too), spread over the workers."""
     posts: list[tuple[str, bytes, dict[str, str], str]] = []
     for i in range(requests // 2):
-        body = command_body("/ask", f"Who ended the siege? ({i})", fake.url(f"/response/cmd-{i}"), channel=f"D{i}")
+        body = command_body("/ask", f"--all Who ended the siege? ({i})", fake.url(f"/response/cmd-{i}"),
+                            channel=f"D{i}")
         posts.append((urls[i % WORKERS], body, {}, "application/x-www-form-urlencoded"))
         event = mention(f"Who ended the siege? ({i})", f"800.{i:06d}")
         first = (urls[i % WORKERS], event_body(event, f"EvA{i}"), {}, "application/json")
