@@ -157,6 +157,12 @@ class Ledger:
         with self.store.transaction() as db:
             return db.execute("DELETE FROM subscriptions WHERE conversation = ?", (conversation,)).rowcount == 1
 
+    def unsubscribe_workspace(self, platform: str, workspace: str) -> int:
+        """End every subscription of a workspace the bot was removed from; how many there were."""
+        with self.store.transaction() as db:
+            return int(db.execute("DELETE FROM subscriptions WHERE platform = ? AND workspace = ?",
+                                  (platform, workspace)).rowcount)
+
     def subscriptions(self) -> list[Subscription]:
         rows = self.store.read("SELECT * FROM subscriptions ORDER BY conversation")
         return [Subscription(r["conversation"], r["platform"], r["channel"], r["thread"], r["at"], r["timezone"],

@@ -101,3 +101,29 @@ def test_one_workspace_mode_has_no_install_page_and_installs_need_http_mode(tmp_
     socket_only = load_settings({"SLACK_CLIENT_ID": "1111.2222", "SLACK_CLIENT_SECRET": "oauth-secret"}, None)
     with pytest.raises(SettingsError, match="SLACK_SIGNING_SECRET and SLACK_PORT"):
         build_app(build_newsdesk(replace(socket_only, db_path=tmp_path / "m.db"), embedder=embedder), socket_only)
+
+
+def test_a_workspace_that_uninstalls_is_forgotten_with_its_digests(tmp_path: Path, embedder: Embedder) -> None:
+    with FakeSlack() as fake, slack_worker(fake, tmp_path / "n.db", embedder, **INSTALLS) as rig:
+        installs = StoreInstallations(rig.desk.store)
+        for team in ("T2", "T3"):
+            installs.save(Installation(user_id="U9", team_id=team, bot_token=f"xoxb-{team}", bot_id="B1",
+                                       bot_user_id="UBOT", installed_at=time.time()))
+            subscribe = command_body("/digest", "subscribe 07:30 UTC", fake.url(f"/response/{team}"),
+                                     channel=f"C{team}", team=team)
+            assert signed_post(rig.url, subscribe)[0] == 200
+        fake.wait("response_url", 2)
+        revoked = {"type": "tokens_revoked", "tokens": {"oauth": ["U9"]}}  # the installer's own token only
+        assert signed_post(rig.url, event_body(revoked, "EvR1", team="T3"), content_type="application/json")[0] == 200
+        uninstalled = {"type": "app_uninstalled"}
+        assert signed_post(rig.url, event_body(uninstalled, "EvU1", team="T2"),
+                           content_type="application/json")[0] == 200
+        deadline = time.monotonic() + 10  # the listeners run after the ack
+        while time.monotonic() < deadline and (installs.find_bot(enterprise_id=None, team_id="T2") is not None or
+                                               installs.find_installation(enterprise_id=None, team_id="T3")):
+            time.sleep(0.05)
+        assert installs.find_bot(enterprise_id=None, team_id="T2") is None
+        kept = installs.find_bot(enterprise_id=None, team_id="T3")
+        assert kept is not None and kept.bot_token == "xoxb-T3"
+        assert installs.find_installation(enterprise_id=None, team_id="T3") is None  # the installer's part went
+        assert [s.workspace for s in rig.desk.ledger.subscriptions()] == ["T3"]

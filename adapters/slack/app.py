@@ -80,6 +80,18 @@ def build_app(desk: Newsdesk, settings: Settings, *, client: WebClient | None = 
     def submit(job: Callable[..., None], *args: Any) -> None:
         pool.submit(_guarded, job, *args)
 
+    if settings.slack_installs:
+        app.event("tokens_revoked")(app.default_tokens_revoked_event_listener())
+        installed = installs["oauth_settings"].installation_store
+
+        @app.event("app_uninstalled")
+        def on_uninstalled(context: dict[str, Any]) -> None:
+            """A workspace removed newsdesk: forget its token and end its digests (they could not be posted)."""
+            installed.delete_all(enterprise_id=context.get("enterprise_id"), team_id=context.get("team_id"))
+            ended = desk.ledger.unsubscribe_workspace(PLATFORM, str(context.get("team_id")))
+            log.info("Slack: newsdesk was uninstalled from workspace %s; %d digest subscriptions ended",
+                     context.get("team_id"), ended)
+
     @app.middleware
     def answer_once(body: dict[str, Any], next: Callable[[], BoltResponse]) -> BoltResponse | None:
         """A retried delivery (the same event id) is answered once, on whichever worker it lands: the store keeps

@@ -76,13 +76,21 @@ class StoreInstallations(InstallationStore):
         return Installation(**json.loads(row["installer"])) if row and row["installer"] else None
 
     def delete_bot(self, *, enterprise_id: str | None, team_id: str | None) -> None:
-        self.delete_installation(enterprise_id=enterprise_id, team_id=team_id)
-
-    def delete_installation(self, *, enterprise_id: str | None, team_id: str | None,
-                            user_id: str | None = None) -> None:
+        """The workspace's bot token was revoked or the app uninstalled: newsdesk can no longer act there."""
         with self.store.transaction() as db:
             db.execute("DELETE FROM installations WHERE key IN (?, ?)",
                        (_key(enterprise_id, team_id, False), _key(enterprise_id, team_id, True)))
+
+    def delete_installation(self, *, enterprise_id: str | None, team_id: str | None,
+                            user_id: str | None = None) -> None:
+        """An installer's user token was revoked: forget who installed; the bot token stays (newsdesk uses no user
+        tokens). Without a user, the whole installation goes."""
+        if user_id is None:
+            return self.delete_bot(enterprise_id=enterprise_id, team_id=team_id)
+        with self.store.transaction() as db:
+            db.execute("UPDATE installations SET installer = NULL WHERE key IN (?, ?)",
+                       (_key(enterprise_id, team_id, False), _key(enterprise_id, team_id, True)))
+        return None
 
     def _write(self, enterprise_id: str | None, team_id: str | None, is_enterprise_install: bool | None,
                bot: dict[str, Any], installer: dict[str, Any] | None) -> None:
