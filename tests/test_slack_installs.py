@@ -26,10 +26,19 @@ from bot.ledger import Subscription
 from bot.settings import Secret
 
 from .fake_slack import FakeSlack, command_body, event_body, signed_post
-from .slack_rig import mention, slack_worker
+from .slack_rig import Rig, mention, slack_worker
 from .support import SEED
 
 INSTALLS = {"slack_bot_token": None, "slack_client_id": "1111.2222", "slack_client_secret": Secret("oauth-secret")}
+
+
+def installed(rig: Rig, *teams: str) -> StoreInstallations:
+    """The rig's installation store, with newsdesk installed (as the OAuth flow saves it) in `teams`."""
+    installs = StoreInstallations(rig.desk.store)
+    for team in teams:
+        installs.save(Installation(user_id="U9", team_id=team, bot_token=f"xoxb-{team}", bot_id="B1",
+                                   bot_user_id="UBOT", installed_at=time.time()))
+    return installs
 
 
 def get(url: str, cookie: str | None = None) -> tuple[int, str, str]:
@@ -76,10 +85,7 @@ def test_a_workspace_installs_through_one_worker_and_is_answered_by_another(data
 
 def test_digests_go_out_with_the_token_of_the_workspace_that_subscribed(tmp_path: Path, embedder: Embedder) -> None:
     with FakeSlack() as fake, slack_worker(fake, tmp_path / "n.db", embedder, **INSTALLS) as rig:
-        installs = StoreInstallations(rig.desk.store)
-        for team in ("T2", "T3"):
-            installs.save(Installation(user_id="U9", team_id=team, bot_token=f"xoxb-{team}", bot_id="B1",
-                                       bot_user_id="UBOT", installed_at=time.time()))
+        installs = installed(rig, "T2", "T3")
         rig.desk.add(rig.desk.reader.from_text("The council must fund the water mains now. Residents wait."))
         now = datetime.now(UTC) + timedelta(seconds=1)  # the store's clock is the real one
         for team, channel in (("T2", "C2"), ("T3", "C3")):
@@ -105,10 +111,8 @@ def test_one_workspace_mode_has_no_install_page_and_installs_need_http_mode(tmp_
 
 def test_a_workspace_that_uninstalls_is_forgotten_with_its_digests(tmp_path: Path, embedder: Embedder) -> None:
     with FakeSlack() as fake, slack_worker(fake, tmp_path / "n.db", embedder, **INSTALLS) as rig:
-        installs = StoreInstallations(rig.desk.store)
+        installs = installed(rig, "T2", "T3")
         for team in ("T2", "T3"):
-            installs.save(Installation(user_id="U9", team_id=team, bot_token=f"xoxb-{team}", bot_id="B1",
-                                       bot_user_id="UBOT", installed_at=time.time()))
             subscribe = command_body("/digest", "subscribe 07:30 UTC", fake.url(f"/response/{team}"),
                                      channel=f"C{team}", team=team)
             assert signed_post(rig.url, subscribe)[0] == 200
