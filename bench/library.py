@@ -62,8 +62,7 @@ def recall(desk: Newsdesk) -> dict[str, object]:
     ids = development_library(desk)
     editorials = desk.store.latest(limit=100_000)
     desk.library.refresh()
-    while desk.library._rebuilding:  # the first build is synchronous; wait for nothing else
-        time.sleep(0.1)
+    desk.library.settled(timeout=600)
     sentences = [desk.index(e) for e in editorials]
     owners = np.concatenate([[n] * len(item.vectors) for n, item in enumerate(sentences)])
     matrix = np.vstack([item.vectors for item in sentences])

@@ -81,6 +81,13 @@ class LibraryIndex:
         chosen = order + [i for i in fresh if i not in order]
         return [ids[i] for i in chosen]
 
+    def settled(self, timeout: float) -> bool:
+        """Wait up to `timeout` seconds for a word-index rebuild in progress; True when none is running."""
+        deadline = time.monotonic() + timeout
+        while self._rebuilding and time.monotonic() < deadline:
+            time.sleep(0.05)
+        return not self._rebuilding
+
     def refresh(self) -> None:
         """Add the editorials stored (by any worker) since the last look: vectors now, words in the background."""
         if self.store.count() == len(self._ids):

@@ -3,7 +3,6 @@ another worker stored, and takes new editorials before its word index is rebuilt
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 from bot import Newsdesk, Settings, build_newsdesk
@@ -69,9 +68,7 @@ def test_new_editorials_are_candidates_before_the_word_index_is_rebuilt_and_ente
     for n in range(60, 100):  # enough new ones that the word index is rebuilt, off the request path
         desk.add(desk.reader.from_text(filler(n)))
     desk.library.refresh()
-    deadline = time.monotonic() + 60
-    while desk.library._rebuilding and time.monotonic() < deadline:
-        time.sleep(0.05)
+    assert desk.library.settled(timeout=60)
     chosen = desk.library.candidates(question, embedder.encode([question])[0], limit=3)
     assert len(chosen) == 3 and chosen[0] == seed.id  # now ranked with its words, not merely appended
     desk.store.close()
