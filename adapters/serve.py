@@ -46,7 +46,7 @@ def newsroom_rounds(desk: Newsdesk, posters: dict[str, Poster], stop: threading.
     while not stop.is_set():
         now = clock()
         if now >= next_poll:
-            poll_all(desk)
+            poll_all(desk, round_at=now)
             next_poll = now + timedelta(minutes=desk.settings.poll_minutes)
         try:
             desk.digests.deliver_due(clock(), post)

@@ -11,7 +11,7 @@ import calendar
 import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -41,11 +41,19 @@ class PollReport:
     error: str | None = None
 
 
-def poll_all(desk: Newsdesk, progress: Callable[[list[str]], Iterable[str]] = list) -> list[PollReport]:
-    """Poll every feed (those in settings and those added since) and the inbox folder, once each."""
+def poll_all(desk: Newsdesk, progress: Callable[[list[str]], Iterable[str]] = list,
+             round_at: datetime | None = None) -> list[PollReport]:
+    """Poll every feed (those in settings and those added since) and the inbox folder, once each. Given `round_at`
+    (serve's rounds), a feed is fetched by the first worker to reach it in each polling interval: workers sharing
+    a store do not all fetch every feed."""
     for url in desk.settings.feeds:
         desk.ledger.add_feed(url)
-    reports = [poll_feed(desk, desk.ledger, url) for url in progress([f.url for f in desk.ledger.feeds()])]
+    urls = [f.url for f in desk.ledger.feeds()]
+    if round_at is not None:
+        interval = timedelta(minutes=desk.settings.poll_minutes)
+        window = int(round_at.timestamp() // interval.total_seconds())
+        urls = [url for url in urls if desk.store.first_sighting(f"feeds:{window}:{url}", keep=2 * interval)]
+    reports = [poll_feed(desk, desk.ledger, url) for url in progress(urls)]
     if desk.settings.inbox is not None:
         reports.append(poll_inbox(desk, desk.settings.inbox))
     return reports

@@ -16,12 +16,13 @@ from pathlib import Path
 from bot import Newsdesk, Reply, Request, Settings, build_newsdesk
 from bot.database import is_database_url
 from bot.embedder import Embedder
+from bot.feeds import poll_all
 from bot.ledger import Subscription
 from bot.settings import Secret
 
 from .fake_slack import FakeSlack
 from .slack_rig import mention, slack_worker
-from .support import SEED
+from .support import SEED, Loopback
 
 SUBSCRIBED = datetime(2026, 11, 23, 20, 0, tzinfo=UTC)
 DUE = datetime(2026, 11, 24, 2, 31, tzinfo=UTC)  # 07:31 in Karachi: the 07:30 digests are due
@@ -33,8 +34,8 @@ WATER = ("The city council has ignored the failing water mains for a decade, and
 
 def worker(database: str, name: str, embedder: Embedder) -> Newsdesk:
     where = {"database_url": Secret(database)} if is_database_url(database) else {"db_path": Path(database)}
-    return build_newsdesk(Settings(worker=name, **where), clock=lambda: SUBSCRIBED,  # type: ignore[arg-type]
-                          embedder=embedder)
+    return build_newsdesk(Settings(worker=name, allow_private_urls=True, **where),  # type: ignore[arg-type]
+                          clock=lambda: SUBSCRIBED, embedder=embedder)
 
 
 def newsroom(database: str, embedder: Embedder, channels: list[str]) -> Newsdesk:
@@ -107,6 +108,26 @@ def test_a_digest_whose_worker_was_killed_is_taken_over_once_its_claim_lapses(da
     assert [(key[-2:], check) for key, check in posted] == [(".1", True), (".2", False)]
     assert desk.digests.deliver_due(DUE + timedelta(minutes=30), post) == 0 and len(posted) == 2
     desk.store.close()
+
+
+def test_serve_rounds_on_several_workers_fetch_each_feed_once_an_interval(database: str, embedder: Embedder) -> None:
+    desks = [worker(database, f"web-{n}", embedder) for n in (1, 2, 3)]
+    with Loopback() as web:
+        web.route("/ferry", body=f"<html><body><article><p>{FERRY}</p></article></body></html>".encode(),
+                  headers={"Content-Type": "text/html"})
+        web.route("/feed.xml", headers={"Content-Type": "application/rss+xml"}, body=(
+            f'<?xml version="1.0"?><rss version="2.0"><channel><title>Opinion</title><item><title>Ferry</title>'
+            f'<link>{web.url("/ferry")}</link><guid>ferry</guid></item></channel></rss>').encode())
+        desks[0].ledger.add_feed(web.url("/feed.xml"))
+        for minute in (0, 1, 2, 31):  # four rounds each, in two 30-minute polling intervals
+            for desk in desks:
+                poll_all(desk, round_at=DUE + timedelta(minutes=minute))
+        assert [path for path, _ in web.seen].count("/feed.xml") == 2  # once an interval, whichever worker
+        assert poll_all(desks[1])[0].error is None  # a poll by hand (`newsdesk feeds poll`) always fetches
+        assert [path for path, _ in web.seen].count("/feed.xml") == 3
+    assert desks[2].store.count() == 1  # the feed's one entry, stored once
+    for desk in desks:
+        desk.store.close()
 
 
 def test_a_slack_event_retried_or_repeated_on_other_workers_is_answered_once(database: str,
