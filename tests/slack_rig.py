@@ -12,12 +12,12 @@ from typing import Any
 from slack_sdk import WebClient
 
 from adapters.slack import build_app, http_server
-from bot import Newsdesk, Settings, build_newsdesk
-from bot.database import is_database_url
+from bot import Newsdesk, build_newsdesk
 from bot.embedder import Embedder
 from bot.settings import Secret
 
 from .fake_slack import BOT_TOKEN, BOT_USER, SIGNING_SECRET, FakeSlack, command_body, event_body, signed_post
+from .support import settings_on
 
 __all__ = ["Rig", "mention", "slack_rig", "slack_worker"]
 
@@ -52,10 +52,9 @@ def slack_worker(fake: FakeSlack, database: Path | str, embedder: Embedder, work
                  **settings_given: Any) -> Iterator[Rig]:
     """One HTTP-mode worker on `database` (several may share it, as behind a load balancer), replying to `fake`;
     `settings_given` overrides (such as OAuth installs instead of the bot token)."""
-    where = {"database_url": Secret(database)} if isinstance(database, str) and is_database_url(database) \
-        else {"db_path": Path(database)}
-    given: dict[str, Any] = {"slack_bot_token": Secret(BOT_TOKEN), **where, **settings_given}
-    settings = Settings(slack_signing_secret=Secret(SIGNING_SECRET), slack_port=3000, worker=worker, **given)
+    given: dict[str, Any] = {"slack_bot_token": Secret(BOT_TOKEN), **settings_given}
+    settings = settings_on(database, slack_signing_secret=Secret(SIGNING_SECRET), slack_port=3000, worker=worker,
+                           **given)
     desk = build_newsdesk(settings, embedder=embedder)
     token = None if settings.slack_installs else BOT_TOKEN  # with installs, each workspace's token comes per request
     app = build_app(desk, settings, client=WebClient(token=token, base_url=fake.url("/api/")))

@@ -17,8 +17,10 @@ from typing import Any, TypeVar
 import pytest
 from aiohttp import web
 
-from bot import Newsdesk, Reply, Request
+from bot import Newsdesk, Reply, Request, Settings
+from bot.database import is_database_url
 from bot.messages import Attachment
+from bot.settings import Secret
 
 T = TypeVar("T")
 S = TypeVar("S", bound="Served")
@@ -32,6 +34,13 @@ class Route:
     headers: dict[str, str] = field(default_factory=dict)
     delay: float = 0.0
     declare_length: bool = True
+
+
+def settings_on(database: Path | str, **fields: Any) -> Settings:
+    """Settings for a store at `database`, a PostgreSQL URL or a SQLite file's path, as NEWSDESK_DB reads it."""
+    if isinstance(database, str) and is_database_url(database):
+        return Settings(database_url=Secret(database), **fields)
+    return Settings(db_path=Path(database), **fields)
 
 
 def free_port() -> int:

@@ -19,7 +19,6 @@ from bot import Newsdesk, Reply, Request, Settings, build_newsdesk
 from bot.embedder import Embedder
 from bot.feeds import poll_feed, poll_inbox
 from bot.ledger import Subscription
-from bot.schedule import due_day, next_slot, slot
 
 from .support import SEED, Loopback
 
@@ -87,27 +86,6 @@ def deliver(desk: Newsdesk, now: datetime) -> list[tuple[str, list[Reply]]]:
 
     desk.digests.deliver_due(now, post)
     return [(channel, replies) for (channel, _), replies in posts.items()]
-
-
-# --- When digests are due -------------------------------------------------------------------------------
-
-def test_the_slot_follows_the_time_zone_and_daylight_saving() -> None:
-    assert slot("07:30", "Asia/Karachi", datetime(2026, 11, 25).date()) == datetime(2026, 11, 25, 2, 30, tzinfo=UTC)
-    before = slot("07:30", "America/New_York", datetime(2026, 3, 7).date())
-    after = slot("07:30", "America/New_York", datetime(2026, 3, 8).date())
-    assert (before.hour, after.hour) == (12, 11)  # EST, then EDT after the spring change
-    skipped = slot("02:30", "America/New_York", datetime(2026, 3, 8).date())  # 02:30 does not exist that day
-    assert skipped == datetime(2026, 3, 8, 7, 30, tzinfo=UTC)
-
-
-def test_due_only_after_the_slot_and_within_the_catch_up_window() -> None:
-    window = timedelta(hours=6)
-    day = datetime(2026, 11, 25, tzinfo=UTC)
-    assert due_day("07:30", "Asia/Karachi", day.replace(hour=2, minute=29), window) is None
-    assert due_day("07:30", "Asia/Karachi", day.replace(hour=2, minute=30), window) == "2026-11-25"
-    assert due_day("07:30", "Asia/Karachi", day.replace(hour=8, minute=0), window) == "2026-11-25"
-    assert due_day("07:30", "Asia/Karachi", day.replace(hour=9, minute=0), window) is None
-    assert next_slot("07:30", "Asia/Karachi", day.replace(hour=3)) == datetime(2026, 11, 26, 2, 30, tzinfo=UTC)
 
 
 # --- Feeds ------------------------------------------------------------------------------------------------

@@ -6,12 +6,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from bot import Newsdesk, Settings, build_newsdesk
-from bot.database import is_database_url
 from bot.embedder import Embedder
 from bot.library import CANDIDATES
-from bot.settings import Secret
 
-from .support import SEED
+from .support import SEED, settings_on
 
 TOPICS = ("ferry fares on the island routes", "the water mains under the old town", "school meals in the north",
           "bus lanes on the ring road", "the library's opening hours", "rents in the harbour district",
@@ -25,8 +23,7 @@ def filler(n: int) -> str:
 
 
 def desk_on(database: str, embedder: Embedder) -> Newsdesk:
-    where = {"database_url": Secret(database)} if is_database_url(database) else {"db_path": Path(database)}
-    return build_newsdesk(Settings(**where), embedder=embedder)  # type: ignore[arg-type]
+    return build_newsdesk(settings_on(database), embedder=embedder)
 
 
 def test_a_question_reads_only_the_candidate_editorials_and_finds_the_one_that_answers(

@@ -13,16 +13,14 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from bot import Newsdesk, Reply, Request, Settings, build_newsdesk
-from bot.database import is_database_url
+from bot import Newsdesk, Reply, Request, build_newsdesk
 from bot.embedder import Embedder
 from bot.feeds import poll_all
 from bot.ledger import Subscription
-from bot.settings import Secret
 
 from .fake_slack import FakeSlack
 from .slack_rig import mention, slack_worker
-from .support import SEED, Loopback
+from .support import SEED, Loopback, settings_on
 
 SUBSCRIBED = datetime(2026, 11, 23, 20, 0, tzinfo=UTC)
 DUE = datetime(2026, 11, 24, 2, 31, tzinfo=UTC)  # 07:31 in Karachi: the 07:30 digests are due
@@ -33,9 +31,8 @@ WATER = ("The city council has ignored the failing water mains for a decade, and
 
 
 def worker(database: str, name: str, embedder: Embedder) -> Newsdesk:
-    where = {"database_url": Secret(database)} if is_database_url(database) else {"db_path": Path(database)}
-    return build_newsdesk(Settings(worker=name, allow_private_urls=True, **where),  # type: ignore[arg-type]
-                          clock=lambda: SUBSCRIBED, embedder=embedder)
+    return build_newsdesk(settings_on(database, worker=name, allow_private_urls=True), clock=lambda: SUBSCRIBED,
+                          embedder=embedder)
 
 
 def newsroom(database: str, embedder: Embedder, channels: list[str]) -> Newsdesk:
