@@ -66,6 +66,9 @@ def _parser() -> argparse.ArgumentParser:
     train.add_argument("--steps", type=int, help="stop after this many steps (the schedule stays the whole run's)")
     train.add_argument("--turned", type=float, help="share of the questions that can be turned (an antonym, a "
                        "negation) also asked turned; 0 for none (default: bot.training.TURNED_SHARE)")
+    train.add_argument("--rewritten", type=float, help="share of the questions that can be rewritten each other way "
+                       "(a contrary word, a related word, two words exchanged) also asked so; 0 for none (default: "
+                       "bot.training.REWRITTEN_SHARE)")
     add_eval_parser(commands)
     commands.add_parser("chat", help="open the console adapter")
     commands.add_parser("serve", help="run the configured chat adapters (the console when none is)")
@@ -150,11 +153,12 @@ def _run(desk: Newsdesk, args: argparse.Namespace) -> int:
     elif args.command == "poll":
         return _poll(desk, args)
     elif args.command == "train":
-        from bot.training import TURNED_SHARE, train_reader
+        from bot.training import REWRITTEN_SHARE, TURNED_SHARE, train_reader
 
         report = train_reader(args.data, args.out, questions=args.questions, seed=args.seed,
                               start=args.start, steps=args.steps,
-                              turned=TURNED_SHARE if args.turned is None else args.turned)
+                              turned=TURNED_SHARE if args.turned is None else args.turned,
+                              rewritten=REWRITTEN_SHARE if args.rewritten is None else args.rewritten)
         _print(args, {"groups": report.groups, "pairs": report.pairs, "steps": report.steps,
                       "first_loss": report.first_loss, "last_loss": report.last_loss, "seconds": report.seconds,
                       "weights": str(report.path)},

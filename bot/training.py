@@ -3,20 +3,17 @@
 Each question makes a group of sentences the reader scores together, with "none of these" as one more choice whose
 score is fixed at 0 (so a score above 0 means "this sentence answers"): the sentence that holds the answer, the three
 other sentences of its paragraph sharing most words with the question, and the closest answer-free sentence of another
-paragraph of the same article. Some questions also make groups whose answer is "none": the question with one of its
-names or numbers swapped for another of the paragraph's, against the answering sentence (SQuAD 2.0's kind of
-unanswerable question), the question turned to ask the opposite (an antonym swapped in, or a negation: SQuAD 2.0's
-other common kinds) against the same sentence, and the question against another paragraph's closest sentences (on
-topic, no answer). The loss is the group's cross-entropy plus each sentence's own yes/no. The word embeddings stay as
-packaged; all is seeded.
-"""
+paragraph of the same article. Some questions also make groups whose answer is "none": the question made unanswerable
+the ways SQuAD 2.0's writers did it (bot/unanswerable.py: a name or number swapped, the question turned to ask the
+opposite, a contrary word, a related name, two words exchanged) against the answering sentence, and the question
+against another paragraph's closest sentences (on topic, no answer). The loss is the group's cross-entropy plus each
+sentence's own yes/no. The word embeddings stay as packaged; all is seeded."""
 
 from __future__ import annotations
 
 import json
 import logging
 import random
-import re
 import time
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
@@ -25,32 +22,19 @@ from pathlib import Path
 from typing import Any
 
 from bot.cleaning import normalise
+from bot.embedder import default_model_dir
 from bot.sentences import split_sentences
+from bot.unanswerable import WordVectors, contrary, exchanged, replaced, swapped, words
+from bot.unanswerable import turned as turn
 
 __all__ = ["Group", "TrainReport", "reader_groups", "train_reader"]
 
 log = logging.getLogger(__name__)
 
-_WORD = re.compile(r"[a-z0-9]+")
-_NAME = re.compile(r"\b(?:[A-Z][a-z]+(?:\s[A-Z][a-z]+)*|\d[\d,.]*)\b")
-_COMMON = frozenset(re.findall(r"\w+", "the a an of in on at to for and or is was were are be by with as from "
-                                       "that this which what who whom whose when where why how did does do it its "
-                                       "his her their they he she"))
 SWAPPED_SHARE = 0.5  # of the questions that can be swapped, how many are
 ELSEWHERE_SHARE = 0.25  # of the questions, how many are also asked of another paragraph
 TURNED_SHARE = 0.5  # of the questions that can be turned (an antonym, a negation), how many are
-_OPPOSITES = dict(pair for a, b in (p.split("/") for p in (
-    "first/last", "largest/smallest", "biggest/smallest", "highest/lowest", "most/least", "earliest/latest",
-    "before/after", "increase/decrease", "increased/decreased", "north/south", "east/west", "northern/southern",
-    "eastern/western", "older/younger", "oldest/youngest", "longest/shortest", "longer/shorter",
-    "larger/smaller", "higher/lower", "more/fewer", "won/lost", "win/lose", "early/late", "began/ended",
-    "start/end", "maximum/minimum", "best/worst", "top/bottom", "major/minor", "rise/fall", "inside/outside",
-    "above/below", "public/private", "ancient/modern", "legal/illegal", "allowed/banned", "success/failure",
-    "successful/unsuccessful", "support/oppose", "supported/opposed", "accepted/rejected", "strong/weak",
-    "rich/poor",
-)) for pair in ((a, b), (b, a)))
-_BEING = re.compile(r"^((?:What|Who|Which)(?: \w+)?) (is|was|are|were) (?!not )")
-_DOING = re.compile(r"^(Who|What) (\w+ed) ")
+REWRITTEN_SHARE = 0.5  # of the questions that can be rewritten each other way (bot/unanswerable.py), how many are
 
 
 @dataclass(frozen=True)
@@ -71,16 +55,14 @@ class TrainReport:
     path: Path
 
 
-def _words(text: str) -> set[str]:
-    return set(_WORD.findall(text.lower())) - _COMMON
-
-
 def reader_groups(rows: Iterable[dict[str, Any]], *, questions: int, seed: int = 13,
-                  turned: float = TURNED_SHARE) -> list[Group]:
+                  turned: float = TURNED_SHARE, rewritten: float = REWRITTEN_SHARE) -> list[Group]:
     """Training groups for up to `questions` questions, drawn at random (seeded) from SQuAD-format paragraphs;
-    `turned` of the questions that can be turned also make a turned group (0: none, and the draws stay as before
-    turned questions existed)."""
+    `turned` of the questions that can be turned also make a turned group, and `rewritten` of those that can be
+    rewritten each other way (a contrary word, a related word, two words exchanged) a group for each (0: none, and
+    the draws stay as before those groups existed)."""
     rng = random.Random(seed)
+    vectors = WordVectors(default_model_dir()) if rewritten else None
     paragraphs = [(row["title"], row["context"], row["qas"]) for row in rows]
     by_title: dict[str, list[int]] = defaultdict(list)
     for index, (title, _, _) in enumerate(paragraphs):
@@ -105,57 +87,31 @@ def reader_groups(rows: Iterable[dict[str, Any]], *, questions: int, seed: int =
         if not holding or not question:
             continue  # the answer crosses a sentence boundary
         taken += 1
-        asked_words = _words(question)
+        asked_words = words(question)
         positive = sentences[holding[0]]
         others = _closest(asked_words, [s for i, s in enumerate(sentences) if i not in holding], 3)
         elsewhere = [s for j in rng.sample(by_title[title], min(5, len(by_title[title]))) if j != index
                      for s in sentences_of(j) if not any(a and a in s for a in qa["answers"])]
         groups.append(Group(question, (positive, *others, *_closest(asked_words, elsewhere, 1)), 0))
-        swapped = _swapped(question, sentences, rng)
-        if swapped is not None and rng.random() < SWAPPED_SHARE:
-            groups.append(Group(swapped, (positive, *others[:1]), -1))
-        opposite = _turned(question, rng) if turned else None
-        if opposite is not None and rng.random() < turned:
-            groups.append(Group(opposite, (positive, *others[:1]), -1))
+        changed = swapped(question, sentences, rng)
+        if changed is not None and rng.random() < SWAPPED_SHARE:
+            groups.append(Group(changed, (positive, *others[:1]), -1))
+        changed = turn(question, rng) if turned else None
+        if changed is not None and rng.random() < turned:
+            groups.append(Group(changed, (positive, *others[:1]), -1))
         if elsewhere and rng.random() < ELSEWHERE_SHARE:
             groups.append(Group(question, tuple(_closest(asked_words, elsewhere, 2)), -1))
+        if vectors is not None:
+            for changed in (contrary(question, rng), replaced(question, positive, sentences, vectors, rng),
+                            exchanged(question, positive, vectors, rng)):
+                if changed is not None and rng.random() < rewritten:
+                    groups.append(Group(changed, (positive, *others[:1]), -1))
     return groups
 
 
-def _closest(words: set[str], candidates: list[str], n: int) -> list[str]:
+def _closest(asked: set[str], candidates: list[str], n: int) -> list[str]:
     """The `n` candidates sharing most words with the question (first come first on a tie)."""
-    return sorted(candidates, key=lambda s: -len(words & _words(s)))[:n]
-
-
-def _swapped(question: str, sentences: list[str], rng: random.Random) -> str | None:
-    """The question with one name or number exchanged for another the paragraph mentions, or None."""
-    own = [n for n in _NAME.findall(question) if not question.startswith(n) and n.split()[0].lower() not in _COMMON]
-    if not own:
-        return None
-    candidates = sorted({n for s in sentences for n in _NAME.findall(s)} - set(own))
-    candidates = [c for c in candidates if c.lower() not in question.lower() and c.split()[0].lower() not in _COMMON
-                  and c[0].isdigit() == own[0][0].isdigit()]
-    if not candidates:
-        return None
-    target = rng.choice(own)
-    return question.replace(target, rng.choice(candidates), 1)
-
-
-def _turned(question: str, rng: random.Random) -> str | None:
-    """The question made to ask the opposite (SQuAD 2.0's antonym and negation kinds), or None: "the first" becomes
-    "the last", "Who was" becomes "Who was not", "Who founded" becomes "Who never founded"."""
-    words = question.split()
-    opposite = [i for i, w in enumerate(words) if w.lower() in _OPPOSITES]
-    if opposite and (rng.random() < 0.7 or not (_BEING.match(question) or _DOING.match(question))):
-        i = rng.choice(opposite)
-        word = _OPPOSITES[words[i].lower()]
-        words[i] = word.capitalize() if words[i][0].isupper() else word
-        return " ".join(words)
-    if _BEING.match(question):
-        return _BEING.sub(r"\1 \2 not ", question, count=1)
-    if _DOING.match(question):
-        return _DOING.sub(r"\1 never \2 ", question, count=1)
-    return None
+    return sorted(candidates, key=lambda s: -len(asked & words(s)))[:n]
 
 
 def read_squad(path: Path) -> Iterator[dict[str, Any]]:
@@ -167,7 +123,8 @@ def read_squad(path: Path) -> Iterator[dict[str, Any]]:
 
 def train_reader(data: Path, out: Path, *, questions: int = 7_000, layers: int = 6, batch: int = 32,
                  rate: float = 5e-5, seed: int = 13, threads: int | None = None, steps: int | None = None,
-                 every: int = 250, start: Path | None = None, turned: float = TURNED_SHARE) -> TrainReport:
+                 every: int = 250, start: Path | None = None, turned: float = TURNED_SHARE,
+                 rewritten: float = REWRITTEN_SHARE) -> TrainReport:
     """Fine-tune the reader's top `layers` layers and head on groups from `data`; write the changed weights to `out`
     (float16 safetensors) every `every` steps and at the end, so a stopped run leaves its last checkpoint. The loss is
     logged every 50 steps. `start` continues from trained weights (its head then learns at the body's rate);
@@ -180,13 +137,12 @@ def train_reader(data: Path, out: Path, *, questions: int = 7_000, layers: int =
     from transformers import AutoTokenizer
 
     from bot.answer_reader import MAX_TOKENS, load_network, reader_network
-    from bot.embedder import default_model_dir
 
     random.seed(seed)
     torch.manual_seed(seed)
     if threads:
         torch.set_num_threads(threads)
-    groups = reader_groups(read_squad(data), questions=questions, seed=seed, turned=turned)
+    groups = reader_groups(read_squad(data), questions=questions, seed=seed, turned=turned, rewritten=rewritten)
     tokenizer = AutoTokenizer.from_pretrained(default_model_dir())
     network = load_network(start) if start else reader_network()
     count = network.encoder.config.num_hidden_layers
@@ -205,7 +161,7 @@ def train_reader(data: Path, out: Path, *, questions: int = 7_000, layers: int =
     batches = planned[:steps]  # a run stopped early, on the full run's schedule
     meta = {"base": "all-MiniLM-L6-v2", "layers": str(layers), "questions": str(questions),
             "groups": str(len(groups)), "seed": str(seed), "rate": str(rate), "start": start.name if start else "",
-            "turned": str(turned)}
+            "turned": str(turned), "rewritten": str(rewritten)}
     network.train()
     started, losses, pairs = time.monotonic(), [], 0
     for step, chunk in enumerate(batches):

@@ -66,24 +66,20 @@ def test_a_few_steps_lower_the_loss_and_the_weights_load(tmp_path: Path) -> None
     assert np.allclose(scores, in_torch, atol=1e-3)  # the exported graph is the trained network
 
 
-def test_turned_questions_ask_the_opposite_or_are_left_alone() -> None:
-    import random
-
-    from bot.training import _turned
-
-    rng = random.Random(0)
-    assert _turned("Who was the first president of Kenya?", random.Random(0)) in {
-        "Who was the last president of Kenya?", "Who was not the first president of Kenya?"}
-    assert _turned("Who founded the Oban ferry company?", rng) == "Who never founded the Oban ferry company?"
-    assert _turned("What is the name of the river?", rng) == "What is not the name of the river?"
-    assert _turned("Which team Won the cup?", rng) == "Which team Lost the cup?"
-    assert _turned("When did the war begin?", rng) is None  # nothing to turn: no group is made
+def test_turned_and_rewritten_questions_make_groups_only_when_asked_for() -> None:
     rows = [{**row, "qas": [{**qa, "question": qa["question"].replace(" route ", " the first route ")}
                             for qa in row["qas"]]} for row in PARAGRAPHS]
     asked = {qa["question"] for row in rows for qa in row["qas"]}
-    turned = [g for g in reader_groups(rows, questions=12, seed=1, turned=1.0) if "last" in g.question.split()]
+    turned = [g for g in reader_groups(rows, questions=12, seed=1, turned=1.0, rewritten=0.0)
+              if "last" in g.question.split()]
     assert turned and all(g.answer == -1 and g.question not in asked for g in turned)
-    assert not [g for g in reader_groups(rows, questions=12, seed=1, turned=0.0) if "last" in g.question.split()]
+    assert not [g for g in reader_groups(rows, questions=12, seed=1, turned=0.0, rewritten=0.0)
+                if "last" in g.question.split()]
+    plain = reader_groups(rows, questions=12, seed=1, rewritten=0.0)
+    rewritten = reader_groups(rows, questions=12, seed=1, rewritten=1.0)
+    new = {g.question for g in rewritten} - {g.question for g in plain} - asked
+    assert new and all(g.answer == -1 for g in rewritten if g.question in new)
+    assert {g.question for g in rewritten if g.answer == 0} == {g.question for g in plain if g.answer == 0}
 
 
 def test_the_command_line_trains_and_continues_from_trained_weights(tmp_path: Path) -> None:
