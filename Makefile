@@ -32,16 +32,21 @@ bench: $(STAMP)
 quality: $(STAMP)
 	$(BIN)/python bench/quality.py
 
-# Rebuild the answer reader's weights (bot/weights/reader.safetensors) from SQuAD 1.1 train, in two runs: 7,000
-# questions from MiniLM (no turned questions: v1), then 10,000 others (seed 29, turned questions) from there;
-# bot/weights/README.md.
+# Rebuild the answer reader's weights (bot/weights/reader.safetensors) from SQuAD 1.1 train, in four runs, each going
+# on from the last: 7,000 questions from MiniLM (neither turned nor rewritten questions: v1), 10,000 others (seed 29,
+# turned questions: v2), 10,000 others (seed 37, half the rewritten questions too: v3), 10,000 others (seed 41, all
+# the rewritten questions: v4); bot/weights/README.md. About 3 h on 2 cores.
 SQUAD := ../shared/data/train/squad11_train.jsonl
 reader: $(STAMP)
 	mkdir -p build
-	$(BIN)/newsdesk train reader --data $(SQUAD) --questions 7000 --turned 0 --out build/reader-first.safetensors \
-		--verbose
-	$(BIN)/newsdesk train reader --data $(SQUAD) --questions 10000 --seed 29 --start build/reader-first.safetensors \
-		--verbose
+	$(BIN)/newsdesk train reader --data $(SQUAD) --questions 7000 --turned 0 --rewritten 0 \
+		--out build/reader-first.safetensors --verbose
+	$(BIN)/newsdesk train reader --data $(SQUAD) --questions 10000 --seed 29 --rewritten 0 \
+		--start build/reader-first.safetensors --out build/reader-second.safetensors --verbose
+	$(BIN)/newsdesk train reader --data $(SQUAD) --questions 10000 --seed 37 --start build/reader-second.safetensors \
+		--out build/reader-third.safetensors --verbose
+	$(BIN)/newsdesk train reader --data $(SQUAD) --questions 10000 --seed 41 --rewritten 1 \
+		--start build/reader-third.safetensors --verbose
 
 clean:
 	rm -rf $(VENV) build *.egg-info
