@@ -6,7 +6,7 @@ import pytest
 
 from bot import Editorial, Newsdesk
 from bot.answer_reader import AnswerReader
-from bot.engines.lexical import is_demand
+from bot.engines.lexical import asks_for_thesis, is_demand
 
 
 def test_who_ended_the_siege_cites_the_sindh_police_sentence(desk: Newsdesk, seed: Editorial) -> None:
@@ -85,6 +85,31 @@ def test_what_does_it_call_for_quotes_a_demand(desk: Newsdesk, seed: Editorial) 
     answer = desk.ask("What does the editorial call for?", seed)
     assert not answer.abstained
     assert any(w in answer.citations[0].text for w in ("must", "should", "need", "called for"))
+
+
+@pytest.mark.parametrize("question", ["What is the main argument?", "What is the editorial about?",
+                                      "What does the editorial argue?", "Give me the gist of it"])
+def test_asked_for_the_main_argument_it_quotes_the_summarys_tldr(desk: Newsdesk, seed: Editorial,
+                                                                 question: str) -> None:
+    answer = desk.ask(question, seed)
+    tldr = desk.summarize(seed).tldr
+    assert not answer.abstained and answer.answer == tldr.text
+    assert [c.sentence for c in answer.citations] == [tldr.sentence] and 0.0 < answer.score <= 1.0
+
+
+@pytest.mark.parametrize(("question", "thesis"), [
+    ("What is the editorial's main point?", True), ("What is the main point of the editorial?", True),
+    ("TL;DR?", True), ("What is this piece saying?", True), ("What does the author think?", True),
+    ("What does the editorial say about India?", False), ("What is the key point of the siege?", False),
+    ("What is the main argument against talks?", False), ("What does the editorial call for?", False)])
+def test_main_argument_questions_are_told_from_questions_about_something(question: str, thesis: bool) -> None:
+    assert asks_for_thesis(question) is thesis
+
+
+def test_a_main_argument_about_something_in_particular_is_asked_of_the_sentences(desk: Newsdesk,
+                                                                                 seed: Editorial) -> None:
+    answer = desk.ask("What is the main argument against India?", seed)
+    assert answer.abstained  # the editorial makes none: the reader reads the sentences, no TL;DR stands in
 
 
 def test_the_summary_json_follows_the_contract(desk: Newsdesk, seed: Editorial) -> None:

@@ -19,6 +19,7 @@ from bot.engines.lexical import (
     asks_for_date,
     asks_for_demands,
     asks_for_number,
+    asks_for_thesis,
     bm25_scores,
     coverage,
     has_date,
@@ -81,8 +82,7 @@ class ExtractiveEngine:
         editorial, vectors = indexed.editorial, indexed.vectors
         sentences = editorial.sentences
         scores = _salience(sentences, vectors)
-        full = [i for i, s in enumerate(sentences) if len(s.split()) >= _MIN_WORDS and not s.endswith("?")]
-        tldr = max(full or range(len(sentences)), key=lambda i: scores[i] - 0.1 * bool(_LEANS_BACK.match(sentences[i])))
+        tldr = _tldr(sentences, scores)
         demands = sorted((i for i, s in enumerate(sentences) if i != tldr and is_demand(s)),
                          key=lambda i: -scores[i])[: _CALLS[length]]
         wanted = key_point_count(len(sentences), length)
@@ -110,7 +110,10 @@ class ExtractiveEngine:
         return sorted(_diverse(list(range(len(scores))), scores, indexed.vectors, count, chosen=[]))
 
     def answer(self, question: str, library: Sequence[Indexed], abstain_below: float, across: bool) -> Answer:
-        """Quote the best-supported sentence(s), or say plainly that the editorial does not say."""
+        """Quote the best-supported sentence(s), or say plainly that the editorial does not say. Asked for one
+        editorial's main argument, the answer is its summary's TL;DR sentence."""
+        if not across and len(library) == 1 and asks_for_thesis(question):
+            return self._thesis(question, library[0])
         owners = [(item.editorial, number) for item in library for number in range(len(item.editorial.sentences))]
         sentences = [editorial.sentences[number] for editorial, number in owners]
         vectors = np.vstack([item.vectors for item in library])
@@ -146,6 +149,20 @@ class ExtractiveEngine:
             model=self.model if self.reader is None else f"{self.model} + {self.reader.name}",
             across_library=across,
         )
+
+    def _thesis(self, question: str, item: Indexed) -> Answer:
+        """The editorial's main argument: the sentence its summary leads with, and the reader's confidence in it."""
+        editorial = item.editorial
+        best = _tldr(editorial.sentences, _salience(editorial.sentences, item.vectors))
+        sentence = editorial.sentences[best]
+        cosine = float(item.vectors[best] @ self.embedder.encode([question])[0])
+        confidence = cosine if self.reader is None else \
+            self.reader.confidence(float(self.reader.logits(question, [sentence])[0]), cosine)
+        return Answer(question=question, answer=sentence, abstained=False, score=max(0.0, min(1.0, confidence)),
+                      citations=(Citation(sentence=best + 1, text=sentence, editorial=editorial),),
+                      editorial=editorial, engine=self.name,
+                      model=self.model if self.reader is None else f"{self.model} + {self.reader.name}",
+                      across_library=False)
 
     def _by_reader(self, question: str, sentences: Sequence[str], similarity: np.ndarray, ranking: np.ndarray,
                    demands: np.ndarray) -> tuple[np.ndarray, float, bool]:
@@ -195,6 +212,12 @@ def hybrid_ranking(question: str, sentences: Sequence[str], similarity: np.ndarr
     ranking = (similarity + _ANSWER_BM25 * lexical_share + _ANSWER_COVERAGE * coverage(question, sentences)
                + _ANSWER_TYPE * fits + _ANSWER_DEMAND * demands)
     return ranking, demands
+
+
+def _tldr(sentences: Sequence[str], scores: np.ndarray) -> int:
+    """The summary's lead: the most salient full sentence (not a question, not one leaning on the one before)."""
+    full = [i for i, s in enumerate(sentences) if len(s.split()) >= _MIN_WORDS and not s.endswith("?")]
+    return max(full or range(len(sentences)), key=lambda i: scores[i] - 0.1 * bool(_LEANS_BACK.match(sentences[i])))
 
 
 def _salience(sentences: Sequence[str], vectors: np.ndarray) -> np.ndarray:

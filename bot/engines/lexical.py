@@ -17,6 +17,7 @@ __all__ = [
     "asks_for_date",
     "asks_for_demands",
     "asks_for_number",
+    "asks_for_thesis",
     "bm25_scores",
     "coverage",
     "has_date",
@@ -38,6 +39,14 @@ _NOT_DEMAND = re.compile(r"\b(what|which|where|how) (should|must|ought)\b", re.I
 _ASKS_DEMANDS = re.compile(
     r"\b(call(s|ing)? (for|on)|want|demand|propose|recommend|urge|suggest|ask(s|ing)? for|should .* do|"
     r"must .* do|need(s)? to (be )?do)", re.IGNORECASE)
+_ASKS_THESIS = re.compile(
+    r"\b(main|central|chief|overall|key|core) (argument|point|message|claim|thesis|idea|takeaway)"
+    r"( (of|in) (the|this) (editorial|piece|article|op-?ed|leader))?\s*\??\s*$|"
+    r"\b(gist|thrust|bottom line|tl;? ?dr)\b|"
+    r"^\s*what (is|'s) (the|this) (editorial|piece|article|op-?ed|leader)('s)? (about|arguing|saying)\s*\??\s*$|"
+    r"^\s*what does (the|this) (editorial|piece|article|op-?ed|leader|author|writer) "
+    r"(argue|say|think|believe)\s*\??\s*$",
+    re.IGNORECASE)
 _WHEN = re.compile(r"^\s*(when|what (year|date|day|month|time))\b|\b(on|by) what date\b", re.IGNORECASE)
 _DATE = re.compile(
     r"\b(1[89]\d\d|20\d\d|jan(uary)?|feb(ruary)?|march|april|june|july|aug(ust)?|sept?(ember)?|oct(ober)?|"
@@ -88,6 +97,12 @@ def is_demand(sentence: str) -> bool:
 def asks_for_demands(question: str) -> bool:
     """True for "what does it call for / want / propose" questions, which the demand sentences answer."""
     return bool(_ASKS_DEMANDS.search(question))
+
+
+def asks_for_thesis(question: str) -> bool:
+    """True for "what is its main argument / what is it about" questions, which the summary's TL;DR answers; not for
+    a question about something in particular ("What does the editorial say about India?")."""
+    return bool(_ASKS_THESIS.search(question))
 
 
 def asks_for_date(question: str) -> bool:
