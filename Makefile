@@ -35,7 +35,7 @@ quality: $(STAMP)
 # Rebuild the answer reader's weights (bot/weights/reader.safetensors) from SQuAD 1.1 train, in four runs, each going
 # on from the last: 7,000 questions from MiniLM (neither turned nor rewritten questions: v1), 10,000 others (seed 29,
 # turned questions: v2), 10,000 others (seed 37, half the rewritten questions too: v3), 10,000 others (seed 41, all
-# the rewritten questions: v4); bot/weights/README.md. About 3 h on 2 cores.
+# the rewritten questions: v4); bot/weights/README.md. About 4 h on 2 cores.
 SQUAD := ../shared/data/train/squad11_train.jsonl
 reader: $(STAMP)
 	mkdir -p build
