@@ -86,9 +86,10 @@ def build_app(desk: Newsdesk, settings: Settings, *, client: WebClient | None = 
 
         @app.event("app_uninstalled")
         def on_uninstalled(context: dict[str, Any]) -> None:
-            """A workspace removed newsdesk: forget its token and end its digests (they could not be posted)."""
-            installed.delete_all(enterprise_id=context.get("enterprise_id"), team_id=context.get("team_id"))
+            """A workspace removed newsdesk: end its digests (they could not be posted), then forget its token (in
+            that order, so no digest is ever left without a token to post it)."""
             ended = desk.ledger.unsubscribe_workspace(PLATFORM, str(context.get("team_id")))
+            installed.delete_all(enterprise_id=context.get("enterprise_id"), team_id=context.get("team_id"))
             log.info("Slack: newsdesk was uninstalled from workspace %s; %d digest subscriptions ended",
                      context.get("team_id"), ended)
 
