@@ -18,7 +18,7 @@ import functools
 import logging
 import platform
 
-__all__ = ["MMAP_THRESHOLD", "TRIM_THRESHOLD", "keep_large_blocks"]
+__all__ = ["MMAP_THRESHOLD", "TRIM_THRESHOLD", "give_back_freed", "keep_large_blocks"]
 
 log = logging.getLogger(__name__)
 
@@ -27,14 +27,28 @@ TRIM_THRESHOLD = 128 * 1024 * 1024  # free memory kept at the top of the heap be
 _M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3  # mallopt parameter numbers from <malloc.h>
 
 
+def _glibc() -> ctypes.CDLL | None:
+    """The C library, where it is glibc (whose allocator these settings are for)."""
+    if platform.system() != "Linux" or platform.libc_ver()[0] != "glibc":
+        return None
+    return ctypes.CDLL(None)
+
+
 @functools.cache  # once per process (setting it twice at once would be harmless: mallopt is idempotent)
 def keep_large_blocks() -> bool:
     """Set glibc's mmap and trim thresholds; False where the C library is not glibc."""
-    if platform.system() != "Linux" or platform.libc_ver()[0] != "glibc":
+    libc = _glibc()
+    if libc is None:
         return False
-    libc = ctypes.CDLL(None)
     applied = bool(libc.mallopt(_M_MMAP_THRESHOLD, MMAP_THRESHOLD)) and bool(
         libc.mallopt(_M_TRIM_THRESHOLD, TRIM_THRESHOLD))
     log.debug("glibc mmap threshold %d MB, trim threshold %d MB: %s", MMAP_THRESHOLD >> 20,
               TRIM_THRESHOLD >> 20, "set" if applied else "refused")
     return applied
+
+
+def give_back_freed() -> bool:
+    """Hand the heap's freed memory back to the system now (glibc keeps it for reuse otherwise); False where the C
+    library is not glibc. For after a one-off build whose temporaries were large, such as the library's word index."""
+    libc = _glibc()
+    return libc is not None and bool(libc.malloc_trim(0))

@@ -19,6 +19,7 @@ import functools
 import random
 import re
 from collections.abc import Iterable
+from pathlib import Path
 
 import numpy as np
 
@@ -162,13 +163,10 @@ class WordVectors:
     """MiniLM's own word embeddings (a word's word pieces averaged): which words are related, without running the
     network. Used to pick the word that replaces another."""
 
-    def __init__(self, model_dir: object) -> None:
-        from pathlib import Path
-
+    def __init__(self, folder: Path) -> None:
         from safetensors.numpy import load_file
         from transformers import AutoTokenizer
 
-        folder = Path(str(model_dir))
         tensors = load_file(str(folder / "model.safetensors"))
         self._table = next(t for name, t in tensors.items() if name.endswith("word_embeddings.weight"))
         self._tokenizer = AutoTokenizer.from_pretrained(folder)

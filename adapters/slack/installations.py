@@ -86,11 +86,11 @@ class StoreInstallations(InstallationStore):
         """An installer's user token was revoked: forget who installed; the bot token stays (newsdesk uses no user
         tokens). Without a user, the whole installation goes."""
         if user_id is None:
-            return self.delete_bot(enterprise_id=enterprise_id, team_id=team_id)
+            self.delete_bot(enterprise_id=enterprise_id, team_id=team_id)
+            return
         with self.store.transaction() as db:
             db.execute("UPDATE installations SET installer = NULL WHERE key IN (?, ?)",
                        (_key(enterprise_id, team_id, False), _key(enterprise_id, team_id, True)))
-        return None
 
     def _write(self, enterprise_id: str | None, team_id: str | None, is_enterprise_install: bool | None,
                bot: dict[str, Any], installer: dict[str, Any] | None) -> None:

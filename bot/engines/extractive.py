@@ -71,6 +71,11 @@ class ExtractiveEngine:
     def model(self) -> str:
         return self.embedder.name
 
+    @property
+    def _answered_by(self) -> str:
+        """The models an answer names: the sentence model, and the reader when it reads."""
+        return self.model if self.reader is None else f"{self.model} + {self.reader.name}"
+
     def warm_up(self) -> None:
         """Load the sentence model and the reader and run them once (the first run also sets up their kernels)."""
         self.embedder.encode(["newsdesk is ready."])
@@ -146,7 +151,7 @@ class ExtractiveEngine:
             citations=citations,
             editorial=owners[best][0],
             engine=self.name,
-            model=self.model if self.reader is None else f"{self.model} + {self.reader.name}",
+            model=self._answered_by,
             across_library=across,
         )
 
@@ -161,8 +166,7 @@ class ExtractiveEngine:
         return Answer(question=question, answer=sentence, abstained=False, score=max(0.0, min(1.0, confidence)),
                       citations=(Citation(sentence=best + 1, text=sentence, editorial=editorial),),
                       editorial=editorial, engine=self.name,
-                      model=self.model if self.reader is None else f"{self.model} + {self.reader.name}",
-                      across_library=False)
+                      model=self._answered_by, across_library=False)
 
     def _by_reader(self, question: str, sentences: Sequence[str], similarity: np.ndarray, ranking: np.ndarray,
                    demands: np.ndarray) -> tuple[np.ndarray, float, bool]:
