@@ -5,7 +5,8 @@ score is fixed at 0 (so a score above 0 means "this sentence answers"): the sent
 other sentences of its paragraph sharing most words with the question, and the closest answer-free sentence of another
 paragraph of the same article. Some questions also make groups whose answer is "none": the question made unanswerable
 the ways SQuAD 2.0's writers did it (bot/unanswerable.py: a name or number swapped, the question turned to ask the
-opposite, a contrary word, a related name, two words exchanged) against the answering sentence, and the question
+opposite, a contrary word, a related name, two words exchanged, the answer put in a name's place, a shared negation
+taken out) against the answering sentence, and the question
 against another paragraph's closest sentences (on topic, no answer). The loss is the group's cross-entropy plus each
 sentence's own yes/no. The word embeddings stay as packaged; all is seeded."""
 
@@ -24,7 +25,8 @@ from typing import Any
 from bot.cleaning import normalise
 from bot.embedder import default_model_dir
 from bot.sentences import split_sentences
-from bot.unanswerable import WordVectors, contrary, exchanged, replaced, swapped, words
+from bot.unanswerable import WordVectors, affirmed, contrary, exchanged, replaced, swapped, words
+from bot.unanswerable import inverted as invert
 from bot.unanswerable import turned as turn
 
 __all__ = ["Group", "TrainReport", "reader_groups", "train_reader"]
@@ -35,6 +37,7 @@ SWAPPED_SHARE = 0.5  # of the questions that can be swapped, how many are
 ELSEWHERE_SHARE = 0.25  # of the questions, how many are also asked of another paragraph
 TURNED_SHARE = 0.5  # of the questions that can be turned (an antonym, a negation), how many are
 REWRITTEN_SHARE = 0.5  # of the questions that can be rewritten each other way (bot/unanswerable.py), how many are
+INVERTED_SHARE = 0.0  # of the questions that can be inverted (or their negation taken out), how many are
 
 
 @dataclass(frozen=True)
@@ -56,11 +59,13 @@ class TrainReport:
 
 
 def reader_groups(rows: Iterable[dict[str, Any]], *, questions: int, seed: int = 13,
-                  turned: float = TURNED_SHARE, rewritten: float = REWRITTEN_SHARE) -> list[Group]:
+                  turned: float = TURNED_SHARE, rewritten: float = REWRITTEN_SHARE,
+                  inverted: float = INVERTED_SHARE) -> list[Group]:
     """Training groups for up to `questions` questions, drawn at random (seeded) from SQuAD-format paragraphs;
-    `turned` of the questions that can be turned also make a turned group, and `rewritten` of those that can be
-    rewritten each other way (a contrary word, a related word, two words exchanged) a group for each (0: none, and
-    the draws stay as before those groups existed)."""
+    `turned` of the questions that can be turned also make a turned group, `rewritten` of those that can be
+    rewritten each other way (a contrary word, a related word, two words exchanged) a group for each, and `inverted`
+    of those that can be inverted or affirmed one for each (0: none, and the draws stay as before those groups
+    existed)."""
     rng = random.Random(seed)
     vectors = WordVectors(default_model_dir()) if rewritten else None
     paragraphs = [(row["title"], row["context"], row["qas"]) for row in rows]
@@ -106,6 +111,11 @@ def reader_groups(rows: Iterable[dict[str, Any]], *, questions: int, seed: int =
                             exchanged(question, positive, vectors, rng)):
                 if changed is not None and rng.random() < rewritten:
                     groups.append(Group(changed, (positive, *others[:1]), -1))
+        if inverted:
+            answer = next(a for a in qa["answers"] if a and a in positive)
+            for changed in (invert(question, answer, positive, rng), affirmed(question, positive)):
+                if changed is not None and rng.random() < inverted:
+                    groups.append(Group(changed, (positive, *others[:1]), -1))
     return groups
 
 
@@ -124,7 +134,7 @@ def read_squad(path: Path) -> Iterator[dict[str, Any]]:
 def train_reader(data: Path, out: Path, *, questions: int = 7_000, layers: int = 6, batch: int = 32,
                  rate: float = 5e-5, seed: int = 13, threads: int | None = None, steps: int | None = None,
                  every: int = 250, start: Path | None = None, turned: float = TURNED_SHARE,
-                 rewritten: float = REWRITTEN_SHARE) -> TrainReport:
+                 rewritten: float = REWRITTEN_SHARE, inverted: float = INVERTED_SHARE) -> TrainReport:
     """Fine-tune the reader's top `layers` layers and head on groups from `data`; write the changed weights to `out`
     (float16 safetensors) every `every` steps and at the end, so a stopped run leaves its last checkpoint. The loss is
     logged every 50 steps. `start` continues from trained weights (its head then learns at the body's rate);
@@ -142,7 +152,8 @@ def train_reader(data: Path, out: Path, *, questions: int = 7_000, layers: int =
     torch.manual_seed(seed)
     if threads:
         torch.set_num_threads(threads)
-    groups = reader_groups(read_squad(data), questions=questions, seed=seed, turned=turned, rewritten=rewritten)
+    groups = reader_groups(read_squad(data), questions=questions, seed=seed, turned=turned, rewritten=rewritten,
+                           inverted=inverted)
     tokenizer = AutoTokenizer.from_pretrained(default_model_dir())
     network = load_network(start) if start else reader_network()
     count = network.encoder.config.num_hidden_layers
@@ -161,7 +172,7 @@ def train_reader(data: Path, out: Path, *, questions: int = 7_000, layers: int =
     batches = planned[:steps]  # a run stopped early, on the full run's schedule
     meta = {"base": "all-MiniLM-L6-v2", "layers": str(layers), "questions": str(questions),
             "groups": str(len(groups)), "seed": str(seed), "rate": str(rate), "start": start.name if start else "",
-            "turned": str(turned), "rewritten": str(rewritten)}
+            "turned": str(turned), "rewritten": str(rewritten), "inverted": str(inverted)}
     network.train()
     started, losses, pairs = time.monotonic(), [], 0
     for step, chunk in enumerate(batches):

@@ -8,7 +8,12 @@ writers changed theirs, so that the sentence that answered them no longer does (
 - `replaced`: a name the answering sentence shares with the question changed for the most related name of the
   paragraph that the sentence does not use (a harder entity swap: Greek -> Cypriots);
 - `exchanged`: two of the question's words that the sentence uses in that order exchanged ("farmlands turned into
-  suburbs" -> "suburbs turned into farmlands": mutual exclusion, a changed relation).
+  suburbs" -> "suburbs turned into farmlands": mutual exclusion, a changed relation);
+- `inverted`: a name or number the question shares with the answering sentence changed for the answer itself ("Where
+  does the Rhine emerge from?", answered "Lake Constance" -> "Where does Lake Constance emerge from?": the relation
+  turned round);
+- `affirmed`: a negation the question shares with the answering sentence taken out ("What is not always
+  practical?" -> "What is always practical?").
 
 Each takes a random.Random and returns the new question, or None when the question offers nothing to change.
 """
@@ -23,7 +28,8 @@ from pathlib import Path
 
 import numpy as np
 
-__all__ = ["COMMON", "WordVectors", "contrary", "exchanged", "replaced", "swapped", "turned", "words"]
+__all__ = ["COMMON", "WordVectors", "affirmed", "contrary", "exchanged", "inverted", "replaced", "swapped", "turned",
+           "words"]
 
 _WORD = re.compile(r"[a-z0-9]+")
 _TOKEN = re.compile(r"[A-Za-z]+|\d+(?:st|nd|rd|th|s)?")
@@ -101,6 +107,7 @@ _RELATED = 0.2  # the least similarity of a name to the name it replaces (MiniLM
 _KIN = 0.3  # the least similarity of two words exchanged (MiniLM's word embeddings)
 _BEING = re.compile(r"^((?:What|Who|Which)(?: \w+)?) (is|was|are|were) (?!not )")
 _DOING = re.compile(r"^(Who|What) (\w+ed) ")
+_NEGATION = re.compile(r"\s(?:not|never)\b|n't\b", re.IGNORECASE)
 
 
 def words(text: str) -> set[str]:
@@ -228,3 +235,24 @@ def exchanged(question: str, answering: str, vectors: WordVectors, rng: random.R
     one, other = tokens[a], tokens[b]
     return (question[:one.start()] + other.group() + question[one.end():other.start()] + one.group()
             + question[other.end():])
+
+
+def inverted(question: str, answer: str, answering: str, rng: random.Random) -> str | None:
+    """The question with a name or number it shares with the answering sentence changed for the answer (a name for a
+    name, a number for a number), so that it asks the relation the other way round, or None."""
+    if not answer or len(answer.split()) > 5 or answer.lower() in question.lower() or not _NAME.fullmatch(answer):
+        return None
+    targets = [m for m in _NAME.finditer(question) if m.start() > 0 and m.group().split()[0].lower() not in COMMON
+               and m.group() in answering and m.group()[0].isdigit() == answer[0].isdigit()
+               and m.group().lower() not in answer.lower() and "-" not in question[m.start() - 1:m.end() + 1]]
+    if not targets:
+        return None
+    found = rng.choice(targets)
+    return question[:found.start()] + answer + question[found.end():]
+
+
+def affirmed(question: str, answering: str) -> str | None:
+    """The question without the negation it shares with the answering sentence ("did not" -> "did"), or None."""
+    if not _NEGATION.search(question) or not _NEGATION.search(answering):
+        return None
+    return " ".join(_NEGATION.sub("", question, count=1).split())

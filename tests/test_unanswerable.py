@@ -8,7 +8,7 @@ import random
 import pytest
 
 from bot.embedder import default_model_dir
-from bot.unanswerable import WordVectors, contrary, exchanged, replaced, swapped, turned
+from bot.unanswerable import WordVectors, affirmed, contrary, exchanged, inverted, replaced, swapped, turned
 
 SENTENCE = "Telenet was incorporated in 1973 and started operations in 1975 on Tuesday."
 
@@ -68,3 +68,23 @@ def test_two_related_words_are_exchanged_only_where_that_changes_the_question(ve
         "How much was Cyprus ordered to pay Turkey?"
     assert exchanged("How much did Cyprus and Turkey pay?", answering, vectors, random.Random(0)) is None
     assert exchanged("Who wrote the book?", answering, vectors, random.Random(0)) is None
+
+
+def test_the_answer_takes_a_shared_names_place_and_the_relation_turns_round() -> None:
+    answering = "The Rhine emerges from Lake Constance and flows west past Basel, founded in 44 BC."
+    assert inverted("Where does the Rhine emerge from?", "Lake Constance", answering, random.Random(0)) == \
+        "Where does the Lake Constance emerge from?"
+    assert inverted("When was Basel founded?", "44 BC", answering, random.Random(0)) is None  # not a name: left
+    assert inverted("What city did the Rhine flow past in 44?", "Basel", answering, random.Random(0)) == \
+        "What city did the Basel flow past in 44?"  # a name for a name, never for the number
+    assert inverted("What does the Rhine-Main region border?", "Lake Constance", answering,
+                    random.Random(0)) is None  # half a hyphenated word is not a name
+
+
+def test_a_negation_is_taken_out_only_when_the_sentence_has_one_too() -> None:
+    answering = "A polynomial time algorithm is not always practical."
+    assert affirmed("What kind of algorithm is not always practical?", answering) == \
+        "What kind of algorithm is always practical?"
+    assert affirmed("Why isn't it practical?", "It isn't practical.") == "Why is it practical?"
+    assert affirmed("What is always practical?", answering) is None
+    assert affirmed("What is not practical?", "Some algorithms are slow.") is None
