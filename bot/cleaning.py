@@ -5,12 +5,13 @@ from __future__ import annotations
 import re
 import unicodedata
 
-__all__ = ["decode_text", "normalise", "without_surrogates"]
+__all__ = ["decode_text", "normalise", "plain_question", "without_surrogates"]
 
 _INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"))
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 _SURROGATES = re.compile("[\ud800-\udfff]")
 _SPACES = re.compile(r"[ \t\f\v]+")
+_CURLY = str.maketrans("\u2018\u2019\u201b\u2032\u201c\u201d\u201e", "''''\"\"\"")
 _BLANK_LINES = re.compile(r"\n{3,}")
 # Lines a web page appends after the last paragraph; only dropped at the very end of the text.
 _TRAILERS = re.compile(
@@ -36,6 +37,16 @@ def normalise(text: str) -> str:
     while lines and (not lines[-1] or _TRAILERS.match(lines[-1])):
         lines.pop()
     return _BLANK_LINES.sub("\n\n", "\n".join(lines)).strip()
+
+
+def plain_question(text: str) -> str:
+    """A question as a phone or Slack's editor typed it, made plain: curly quotes straight (so "What\u2019s the
+    editorial\u2019s view?" reads as "What's the editorial's view?"), whitespace single.
+
+    Example:
+        plain_question("  What\u2019s  it about?")  ->  "What's it about?"
+    """
+    return " ".join(without_surrogates(text).translate(_CURLY).split())
 
 
 def without_surrogates(text: str) -> str:

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from bot.answer import Answer
-from bot.cleaning import without_surrogates
+from bot.cleaning import plain_question
 from bot.commands import dispatch
 from bot.editorial import Editorial
 from bot.embedder import Embedder
@@ -94,7 +94,7 @@ class Newsdesk:
 
     def ask(self, question: str, editorial: Editorial | None, platform: str | None = None) -> Answer:
         """Answer from one editorial, or from the whole library when `editorial` is None."""
-        question = " ".join(without_surrogates(question).split())
+        question = plain_question(question)
         if not question:
             raise BadInput("Ask a question after /ask, for example: /ask Who ended the siege?")
         if len(question) > _MAX_QUESTION:

@@ -88,7 +88,8 @@ def test_what_does_it_call_for_quotes_a_demand(desk: Newsdesk, seed: Editorial) 
 
 
 @pytest.mark.parametrize("question", ["What is the main argument?", "What is the editorial about?",
-                                      "What does the editorial argue?", "Give me the gist of it"])
+                                      "What does the editorial argue?", "Give me the gist of it",
+                                      "What\u2019s the editorial\u2019s view?"])  # as a phone types it
 def test_asked_for_the_main_argument_it_quotes_the_summarys_tldr(desk: Newsdesk, seed: Editorial,
                                                                  question: str) -> None:
     answer = desk.ask(question, seed)
@@ -100,6 +101,10 @@ def test_asked_for_the_main_argument_it_quotes_the_summarys_tldr(desk: Newsdesk,
 @pytest.mark.parametrize(("question", "thesis"), [
     ("What is the editorial's main point?", True), ("What is the main point of the editorial?", True),
     ("TL;DR?", True), ("What is this piece saying?", True), ("What does the author think?", True),
+    ("What is the editorial's view?", True), ("What's the writer's position?", True),
+    ("Where does the editorial stand?", True), ("What line does the piece take?", True),
+    ("What is the point of the article?", True), ("What does the editorial conclude?", True),
+    ("What is the editorial's view on India?", False), ("Where does the editorial stand on talks?", False),
     ("What does the editorial say about India?", False), ("What is the key point of the siege?", False),
     ("What is the main argument against talks?", False), ("What does the editorial call for?", False)])
 def test_main_argument_questions_are_told_from_questions_about_something(question: str, thesis: bool) -> None:

@@ -39,13 +39,17 @@ _NOT_DEMAND = re.compile(r"\b(what|which|where|how) (should|must|ought)\b", re.I
 _ASKS_DEMANDS = re.compile(
     r"\b(call(s|ing)? (for|on)|want|demand|propose|recommend|urge|suggest|ask(s|ing)? for|should .* do|"
     r"must .* do|need(s)? to (be )?do)", re.IGNORECASE)
+_PIECE = r"(the|this|its) (editorial|piece|article|op-?ed|leader|author|writer)"
 _ASKS_THESIS = re.compile(
     r"\b(main|central|chief|overall|key|core) (argument|point|message|claim|thesis|idea|takeaway)"
-    r"( (of|in) (the|this) (editorial|piece|article|op-?ed|leader))?\s*\??\s*$|"
-    r"\b(gist|thrust|bottom line|tl;? ?dr)\b|"
-    r"^\s*what (is|'s) (the|this) (editorial|piece|article|op-?ed|leader)('s)? (about|arguing|saying)\s*\??\s*$|"
-    r"^\s*what does (the|this) (editorial|piece|article|op-?ed|leader|author|writer) "
-    r"(argue|say|think|believe)\s*\??\s*$",
+    rf"( (of|in) {_PIECE})?\s*\??\s*$|"
+    r"\b(gist|thrust|bottom line|tl;? ?dr|in a nutshell)\b|"
+    rf"^\s*what( is|'s) {_PIECE}('s)? (about|arguing|saying)\s*\??\s*$|"
+    rf"^\s*what does {_PIECE} (argue|say|think|believe|conclude)\s*\??\s*$|"
+    rf"^\s*what( is|'s) {_PIECE}'s (view|position|stance|opinion|take|argument|point|message|conclusion)\s*\??\s*$|"
+    rf"^\s*what( is|'s) the (point|message) of {_PIECE}\s*\??\s*$|"
+    rf"^\s*(what|which) (view|position|stance|line|side) does {_PIECE} take\s*\??\s*$|"
+    rf"^\s*where does {_PIECE} stand\s*\??\s*$",
     re.IGNORECASE)
 _WHEN = re.compile(r"^\s*(when|what (year|date|day|month|time))\b|\b(on|by) what date\b", re.IGNORECASE)
 _DATE = re.compile(
