@@ -6,7 +6,7 @@ import pytest
 
 from bot import Editorial, Newsdesk
 from bot.answer_reader import AnswerReader, as_read
-from bot.engines.lexical import asks_for_thesis, is_demand
+from bot.engines.lexical import asks_for_thesis, is_demand, unframed
 
 
 def test_who_ended_the_siege_cites_the_sindh_police_sentence(desk: Newsdesk, seed: Editorial) -> None:
@@ -110,6 +110,27 @@ def test_asked_for_the_main_argument_it_quotes_the_summarys_tldr(desk: Newsdesk,
     ("What is the main argument against talks?", False), ("What does the editorial call for?", False)])
 def test_main_argument_questions_are_told_from_questions_about_something(question: str, thesis: bool) -> None:
     assert asks_for_thesis(question) is thesis
+
+
+@pytest.mark.parametrize(("question", "asked"), [
+    ("What does the editorial think about the peace talks?", "What about the peace talks?"),
+    ("What is the writer's view of Imran Khan?", "What about Imran Khan?"),
+    ("How does the piece see the PTI government?", "What about the PTI government?"),
+    ("According to the editorial, who ended the siege?", "Who ended the siege?"),
+    ("Does the editorial say who ended the siege?", "Who ended the siege?"),
+    ("Who ended the siege, according to the author?", "Who ended the siege?"),
+    ("What does the editorial say the state should do?", "What does the editorial say the state should do?"),
+    ("What does the editorial call for?", "What does the editorial call for?")])
+def test_the_words_that_only_point_at_the_editorial_are_not_read_as_what_is_asked(question: str, asked: str) -> None:
+    assert unframed(question) == asked
+
+
+def test_asked_what_the_editorial_thinks_of_something_it_quotes_what_it_says_of_it(desk: Newsdesk,
+                                                                                  seed: Editorial) -> None:
+    answer = desk.ask("What does the editorial think about the peace talks with the TTP?", seed)
+    assert not answer.abstained and answer.citations[0].sentence in {7, 8, 9, 10}  # the doomed negotiations
+    assert answer.question == "What does the editorial think about the peace talks with the TTP?"
+    assert desk.ask("What does the editorial say about India?", seed).abstained
 
 
 def test_a_main_argument_about_something_in_particular_is_asked_of_the_sentences(desk: Newsdesk,

@@ -26,6 +26,7 @@ from bot.engines.lexical import (
     has_number,
     is_demand,
     lexical_centrality,
+    unframed,
 )
 from bot.summary import Point, Summary
 
@@ -119,15 +120,16 @@ class ExtractiveEngine:
         editorial's main argument, the answer is its summary's TL;DR sentence."""
         if not across and len(library) == 1 and asks_for_thesis(question):
             return self._thesis(question, library[0])
+        asked = unframed(question)  # "What does the editorial think about X?" is read as "What about X?"
         owners = [(item.editorial, number) for item in library for number in range(len(item.editorial.sentences))]
         sentences = [editorial.sentences[number] for editorial, number in owners]
         vectors = np.vstack([item.vectors for item in library])
-        similarity = vectors @ self.embedder.encode([question])[0]
-        ranking, demands = hybrid_ranking(question, sentences, similarity)
+        similarity = vectors @ self.embedder.encode([asked])[0]
+        ranking, demands = hybrid_ranking(asked, sentences, similarity)
         if self.reader is None:
-            order, confidence, close = _by_ranking(question, sentences, similarity, ranking, demands)
+            order, confidence, close = _by_ranking(asked, sentences, similarity, ranking, demands)
         else:
-            order, confidence, close = self._by_reader(question, sentences, similarity, ranking, demands)
+            order, confidence, close = self._by_reader(asked, sentences, similarity, ranking, demands)
         best = int(order[0])
         picked = [best]
         if len(order) > 1 and close and owners[int(order[1])][0] is owners[best][0]:
