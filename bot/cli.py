@@ -72,6 +72,8 @@ def _parser() -> argparse.ArgumentParser:
     train.add_argument("--inverted", type=float, help="share of the questions that can be inverted (the answer put in "
                        "a name's place, a negation the sentence shares taken out) also asked so (default: "
                        "bot.training.INVERTED_SHARE)")
+    train.add_argument("--unanswered", type=float, help="share of the questions also asked of their answering "
+                       "sentence with the answer taken out (default: bot.training.UNANSWERED_SHARE)")
     add_eval_parser(commands)
     commands.add_parser("chat", help="open the console adapter")
     commands.add_parser("serve", help="run the configured chat adapters (the console when none is)")
@@ -156,13 +158,14 @@ def _run(desk: Newsdesk, args: argparse.Namespace) -> int:
     elif args.command == "poll":
         return _poll(desk, args)
     elif args.command == "train":
-        from bot.training import INVERTED_SHARE, REWRITTEN_SHARE, TURNED_SHARE, train_reader
+        from bot.training import INVERTED_SHARE, REWRITTEN_SHARE, TURNED_SHARE, UNANSWERED_SHARE, train_reader
 
         report = train_reader(args.data, args.out, questions=args.questions, seed=args.seed,
                               start=args.start, steps=args.steps,
                               turned=TURNED_SHARE if args.turned is None else args.turned,
                               rewritten=REWRITTEN_SHARE if args.rewritten is None else args.rewritten,
-                              inverted=INVERTED_SHARE if args.inverted is None else args.inverted)
+                              inverted=INVERTED_SHARE if args.inverted is None else args.inverted,
+                              unanswered_share=UNANSWERED_SHARE if args.unanswered is None else args.unanswered)
         _print(args, {"groups": report.groups, "pairs": report.pairs, "steps": report.steps,
                       "first_loss": report.first_loss, "last_loss": report.last_loss, "seconds": report.seconds,
                       "weights": str(report.path)},

@@ -13,7 +13,10 @@ writers changed theirs, so that the sentence that answered them no longer does (
   does the Rhine emerge from?", answered "Lake Constance" -> "Where does Lake Constance emerge from?": the relation
   turned round);
 - `affirmed`: a negation the question shares with the answering sentence taken out ("What is not always
-  practical?" -> "What is always practical?").
+  practical?" -> "What is always practical?");
+- `unanswered`: not the question but the answering sentence changed: its answer taken out ("BBN provided the
+  financing for Telenet." -> "BBN provided the financing."), so that it still shares every word of the question but
+  no longer says what is asked.
 
 Each takes a random.Random and returns the new question, or None when the question offers nothing to change.
 """
@@ -29,7 +32,7 @@ from pathlib import Path
 import numpy as np
 
 __all__ = ["COMMON", "WordVectors", "affirmed", "contrary", "exchanged", "inverted", "replaced", "swapped", "turned",
-           "words"]
+           "unanswered", "words"]
 
 _WORD = re.compile(r"[a-z0-9]+")
 _TOKEN = re.compile(r"[A-Za-z]+|\d+(?:st|nd|rd|th|s)?")
@@ -107,6 +110,10 @@ _RELATED = 0.2  # the least similarity of a name to the name it replaces (MiniLM
 _KIN = 0.3  # the least similarity of two words exchanged (MiniLM's word embeddings)
 _BEING = re.compile(r"^((?:What|Who|Which)(?: \w+)?) (is|was|are|were) (?!not )")
 _DOING = re.compile(r"^(Who|What) (\w+ed) ")
+_INTO = re.compile(r"\b(?:in|on|at|by|for|of|from|to|with|as|into|about|during|since|after|before|until|than)\s+"
+                   r"(?:(?:the|a|an)\s+)?$", re.IGNORECASE)
+_DETERMINER = re.compile(r"\b(?:the|a|an)\s+$", re.IGNORECASE)
+_QUANTITIES = frozenset(_CLASSES[2].split()) | {"half", "several", "dozens", "hundreds", "thousands", "millions"}
 _NEGATION = re.compile(r"\s(?:not|never)\b|n't\b", re.IGNORECASE)
 
 
@@ -256,3 +263,28 @@ def affirmed(question: str, answering: str) -> str | None:
     if not _NEGATION.search(question) or not _NEGATION.search(answering):
         return None
     return " ".join(_NEGATION.sub("", question, count=1).split())
+
+
+def unanswered(sentence: str, answer: str, question: str) -> str | None:
+    """The answering sentence with its answer taken out, or None when the answer is most of the sentence or appears
+    in it more than once: with the preposition that led into it ("anchored to gold" -> "anchored"), else put as
+    "someone", "some" or "something" ("lost two thirds of its value" -> "lost some of its value"); a year goes."""
+    start = sentence.find(answer)
+    if not answer or start < 0 or sentence.count(answer) > 1 or len(answer) > len(sentence) / 2:
+        return None
+    head, tail = sentence[:start], sentence[start + len(answer):]
+    into = _INTO.search(head)
+    if into or re.fullmatch(r"\d{4}s?", answer) or (head.rstrip().endswith("(") and tail.lstrip().startswith(")")):
+        head, filler = head[:into.start()] if into else head.rstrip().removesuffix("("), ""
+        tail = tail.lstrip().removeprefix(")") if not into else tail
+    else:
+        determiner = _DETERMINER.search(head)
+        head = head[:determiner.start()] if determiner else head
+        filler = "some" if answer[0].isdigit() or answer.split()[0].lower() in _QUANTITIES else \
+            "someone" if question.lower().startswith(("who", "whom", "whose")) else "something"
+    left = " ".join(f"{head} {filler} {tail}".split())
+    left = re.sub(r"\s+([,.;:!?)]|'s\b)", r"\1", left)
+    left = re.sub(r",\s*([.;:!?])", r"\1", left).lstrip(" ,;:")
+    if len(words(left)) < 3:
+        return None
+    return left[:1].upper() + left[1:]

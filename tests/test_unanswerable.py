@@ -8,7 +8,17 @@ import random
 import pytest
 
 from bot.embedder import default_model_dir
-from bot.unanswerable import WordVectors, affirmed, contrary, exchanged, inverted, replaced, swapped, turned
+from bot.unanswerable import (
+    WordVectors,
+    affirmed,
+    contrary,
+    exchanged,
+    inverted,
+    replaced,
+    swapped,
+    turned,
+    unanswered,
+)
 
 SENTENCE = "Telenet was incorporated in 1973 and started operations in 1975 on Tuesday."
 
@@ -88,3 +98,17 @@ def test_a_negation_is_taken_out_only_when_the_sentence_has_one_too() -> None:
     assert affirmed("Why isn't it practical?", "It isn't practical.") == "Why is it practical?"
     assert affirmed("What is always practical?", answering) is None
     assert affirmed("What is not practical?", "Some algorithms are slow.") is None
+
+
+def test_the_answering_sentence_loses_its_answer_and_still_reads() -> None:
+    asked = "What was the dollar no longer anchored to?"
+    assert unanswered("The dollar was no longer anchored to gold, and it fell.", "gold", asked) == \
+        "The dollar was no longer anchored, and it fell."
+    assert unanswered("By 1981 the dollar lost two thirds of its value.", "two thirds",
+                      "How much value did the dollar lose?") == "By 1981 the dollar lost some of its value."
+    assert unanswered("In 2004 the US Cancer Institute announced its finding.", "US Cancer Institute",
+                      "Who announced the finding?") == "In 2004 someone announced its finding."
+    assert unanswered("In 1866, a telegraph line joined the city to Buenos Aires.", "1866",
+                      "When was the line made?") == "A telegraph line joined the city to Buenos Aires."
+    assert unanswered("Gold, gold and gold.", "gold", asked) is None  # the answer twice: it would still be there
+    assert unanswered("It was gold.", "gold", asked) is None  # too little left to read
