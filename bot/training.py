@@ -6,9 +6,9 @@ other sentences of its paragraph sharing most words with the question, and the c
 paragraph of the same article. Some questions also make groups whose answer is "none": the question made unanswerable
 the ways SQuAD 2.0's writers did it (bot/unanswerable.py: a name or number swapped, the question turned to ask the
 opposite, a contrary word, a related name, two words exchanged, the answer put in a name's place, a shared negation
-taken out) against the answering sentence, and the question
-against another paragraph's closest sentences (on topic, no answer). The loss is the group's cross-entropy plus each
-sentence's own yes/no. The word embeddings stay as packaged; all is seeded."""
+taken out) against the answering sentence, the question against its answering sentence with the answer taken out,
+and the question against another paragraph's closest sentences (on topic, no answer). The loss is the group's
+cross-entropy plus each sentence's own yes/no. The word embeddings stay as packaged; all is seeded."""
 
 from __future__ import annotations
 
