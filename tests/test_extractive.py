@@ -103,6 +103,7 @@ def test_asked_for_the_main_argument_it_quotes_the_summarys_tldr(desk: Newsdesk,
     ("What is the editorial's main point?", True), ("What is the main point of the editorial?", True),
     ("TL;DR?", True), ("What is this piece saying?", True), ("What does the author think?", True),
     ("What is the editorial's view?", True), ("What's the writer's position?", True),
+    ("What do the editors think?", True), ("Where does the newspaper stand?", True),
     ("Where does the editorial stand?", True), ("What line does the piece take?", True),
     ("What is the point of the article?", True), ("What does the editorial conclude?", True),
     ("What is the editorial's view on India?", False), ("Where does the editorial stand on talks?", False),
@@ -119,6 +120,8 @@ def test_main_argument_questions_are_told_from_questions_about_something(questio
     ("According to the editorial, who ended the siege?", "Who ended the siege?"),
     ("Does the editorial say who ended the siege?", "Who ended the siege?"),
     ("Who ended the siege, according to the author?", "Who ended the siege?"),
+    ("What do the editors think of the peace talks?", "What about the peace talks?"),
+    ("Where does the paper stand on talks?", "What about talks?"),
     ("What does the editorial say the state should do?", "What does the editorial say the state should do?"),
     ("What does the editorial call for?", "What does the editorial call for?")])
 def test_the_words_that_only_point_at_the_editorial_are_not_read_as_what_is_asked(question: str, asked: str) -> None:
