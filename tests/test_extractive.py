@@ -122,6 +122,9 @@ def test_main_argument_questions_are_told_from_questions_about_something(questio
     ("Who ended the siege, according to the author?", "Who ended the siege?"),
     ("What do the editors think of the peace talks?", "What about the peace talks?"),
     ("Where does the paper stand on talks?", "What about talks?"),
+    ("Does it discuss the peace talks?", "What about the peace talks?"),
+    ("Tell me about the multiparty conference", "What about the multiparty conference?"),
+    ("Does it mention how many people died?", "How many people died?"),
     ("What does the editorial say the state should do?", "What does the editorial say the state should do?"),
     ("What does the editorial call for?", "What does the editorial call for?")])
 def test_the_words_that_only_point_at_the_editorial_are_not_read_as_what_is_asked(question: str, asked: str) -> None:

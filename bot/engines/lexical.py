@@ -47,16 +47,18 @@ _PIECE = (r"(the|this|its) (editorial board|editorial|editors|piece|article|op-?
 # the peace talks, 0.46 asked "What about the peace talks with the TTP?", citing the same sentence).
 _TOWARDS = r" (?:of|about|on|regarding|concerning|towards?) "
 _ABOUT = re.compile(
-    rf"^\s*(?:(?:(?:what|how) (?:do|does|did) {_PIECE} (?:say|think|believe|argue|feel|write|claim|conclude)|"
+    rf"^\s*(?:(?:(?:what|how) (?:do|does|did) (?:{_PIECE}|it) (?:say|think|believe|argue|feel|write|claim|conclude)|"
     rf"what(?: is|'s) {_PIECE}'s (?:view|opinion|position|stance|take|verdict|line|argument|assessment)|"
     rf"(?:what|which) (?:view|position|stance|line) does {_PIECE} take|where does {_PIECE} stand){_TOWARDS}|"
-    rf"how does {_PIECE} (?:see|view|describe|characteri[sz]e|portray|judge|assess|regard) )"
+    rf"how does {_PIECE} (?:see|view|describe|characteri[sz]e|portray|judge|assess|regard) |"
+    rf"(?:do|does|did) (?:{_PIECE}|it) (?:mention|discuss|cover|address|touch on|deal with|talk about|"
+    r"say anything about) (?!(?:who|what|when|where|why|how|which)\b)|tell me (?:more )?about )"
     r"(?P<topic>.+?)\s*\??\s*$", re.IGNORECASE)
 _ACCORDING = re.compile(
     rf"^\s*(?:according to|in the (?:view|opinion|eyes) of|for|as far as) {_PIECE}"
     r"(?:'s view| (?:knows|can tell))?,?\s+|"
     rf"^\s*(?:in|by) {_PIECE}'s (?:view|account|telling|reckoning|opinion),?\s+|"
-    rf"^\s*(?:does|do|did) {_PIECE} (?:say|tell us|mention|explain|state|know) "
+    rf"^\s*(?:does|do|did) (?:{_PIECE}|it) (?:say|tell us|mention|explain|state|know) "
     r"(?=(?:who|what|when|where|why|how|which)\b)|"
     rf",? (?:according to|in the view of) {_PIECE}(?=\s*\??\s*$)", re.IGNORECASE)
 _ASKS_THESIS = re.compile(
