@@ -165,7 +165,7 @@ def _run(desk: Newsdesk, args: argparse.Namespace) -> int:
                               turned=TURNED_SHARE if args.turned is None else args.turned,
                               rewritten=REWRITTEN_SHARE if args.rewritten is None else args.rewritten,
                               inverted=INVERTED_SHARE if args.inverted is None else args.inverted,
-                              unanswered_share=UNANSWERED_SHARE if args.unanswered is None else args.unanswered)
+                              unanswered=UNANSWERED_SHARE if args.unanswered is None else args.unanswered)
         _print(args, {"groups": report.groups, "pairs": report.pairs, "steps": report.steps,
                       "first_loss": report.first_loss, "last_loss": report.last_loss, "seconds": report.seconds,
                       "weights": str(report.path)},

@@ -25,9 +25,10 @@ from typing import Any
 from bot.cleaning import normalise
 from bot.embedder import default_model_dir
 from bot.sentences import split_sentences
-from bot.unanswerable import WordVectors, affirmed, contrary, exchanged, replaced, swapped, unanswered, words
+from bot.unanswerable import WordVectors, affirmed, contrary, exchanged, replaced, swapped, words
 from bot.unanswerable import inverted as invert
 from bot.unanswerable import turned as turn
+from bot.unanswerable import unanswered as without_answer
 
 __all__ = ["Group", "TrainReport", "reader_groups", "train_reader"]
 
@@ -61,11 +62,11 @@ class TrainReport:
 
 def reader_groups(rows: Iterable[dict[str, Any]], *, questions: int, seed: int = 13,
                   turned: float = TURNED_SHARE, rewritten: float = REWRITTEN_SHARE,
-                  inverted: float = INVERTED_SHARE, unanswered_share: float = UNANSWERED_SHARE) -> list[Group]:
+                  inverted: float = INVERTED_SHARE, unanswered: float = UNANSWERED_SHARE) -> list[Group]:
     """Training groups for up to `questions` questions, drawn at random (seeded) from SQuAD-format paragraphs;
     `turned` of the questions that can be turned also make a turned group, `rewritten` of those that can be
     rewritten each other way (a contrary word, a related word, two words exchanged) a group for each, and `inverted`
-    of those that can be inverted or affirmed one for each, and `unanswered_share` of the questions whose answering
+    of those that can be inverted or affirmed one for each, and `unanswered` of the questions whose answering
     sentence can lose its answer are asked of it without (0: none, and the draws stay as before those groups
     existed)."""
     rng = random.Random(seed)
@@ -96,6 +97,7 @@ def reader_groups(rows: Iterable[dict[str, Any]], *, questions: int, seed: int =
         taken += 1
         asked_words = words(question)
         positive = sentences[holding[0]]
+        answer = next(a for a in qa["answers"] if a and a in positive)
         others = _closest(asked_words, [s for i, s in enumerate(sentences) if i not in holding], 3)
         elsewhere = [s for j in rng.sample(by_title[title], min(5, len(by_title[title]))) if j != index
                      for s in sentences_of(j) if not any(a and a in s for a in qa["answers"])]
@@ -114,14 +116,12 @@ def reader_groups(rows: Iterable[dict[str, Any]], *, questions: int, seed: int =
                 if changed is not None and rng.random() < rewritten:
                     groups.append(Group(changed, (positive, *others[:1]), -1))
         if inverted:
-            answer = next(a for a in qa["answers"] if a and a in positive)
             for changed in (invert(question, answer, positive, rng), affirmed(question, positive)):
                 if changed is not None and rng.random() < inverted:
                     groups.append(Group(changed, (positive, *others[:1]), -1))
-        if unanswered_share:
-            answer = next(a for a in qa["answers"] if a and a in positive)
-            without = unanswered(positive, answer, question)
-            if without is not None and rng.random() < unanswered_share:
+        if unanswered:
+            without = without_answer(positive, answer, question)
+            if without is not None and rng.random() < unanswered:
                 groups.append(Group(question, (without, *others[:1]), -1))
     return groups
 
@@ -142,7 +142,7 @@ def train_reader(data: Path, out: Path, *, questions: int = 7_000, layers: int =
                  rate: float = 5e-5, seed: int = 13, threads: int | None = None, steps: int | None = None,
                  every: int = 250, start: Path | None = None, turned: float = TURNED_SHARE,
                  rewritten: float = REWRITTEN_SHARE, inverted: float = INVERTED_SHARE,
-                 unanswered_share: float = UNANSWERED_SHARE) -> TrainReport:
+                 unanswered: float = UNANSWERED_SHARE) -> TrainReport:
     """Fine-tune the reader's top `layers` layers and head on groups from `data`; write the changed weights to `out`
     (float16 safetensors) every `every` steps and at the end, so a stopped run leaves its last checkpoint. The loss is
     logged every 50 steps. `start` continues from trained weights (its head then learns at the body's rate);
@@ -161,7 +161,7 @@ def train_reader(data: Path, out: Path, *, questions: int = 7_000, layers: int =
     if threads:
         torch.set_num_threads(threads)
     groups = reader_groups(read_squad(data), questions=questions, seed=seed, turned=turned, rewritten=rewritten,
-                           inverted=inverted, unanswered_share=unanswered_share)
+                           inverted=inverted, unanswered=unanswered)
     tokenizer = AutoTokenizer.from_pretrained(default_model_dir())
     network = load_network(start) if start else reader_network()
     count = network.encoder.config.num_hidden_layers
@@ -181,7 +181,7 @@ def train_reader(data: Path, out: Path, *, questions: int = 7_000, layers: int =
     meta = {"base": "all-MiniLM-L6-v2", "layers": str(layers), "questions": str(questions),
             "groups": str(len(groups)), "seed": str(seed), "rate": str(rate), "start": start.name if start else "",
             "turned": str(turned), "rewritten": str(rewritten), "inverted": str(inverted),
-            "unanswered": str(unanswered_share)}
+            "unanswered": str(unanswered)}
     network.train()
     started, losses, pairs = time.monotonic(), [], 0
     for step, chunk in enumerate(batches):

@@ -86,9 +86,9 @@ def test_turned_and_rewritten_questions_make_groups_only_when_asked_for() -> Non
     assert [(g.question, g.answer) for g in reader_groups(rhine, questions=1, inverted=1.0)][-1] == \
         ("Where does the Lake Constance emerge from?", -1)
     assert reader_groups(rows, questions=12, seed=1, rewritten=0.0, inverted=0.0) == plain  # draws as they were
-    without = [g for g in reader_groups(rhine, questions=1, unanswered_share=1.0) if g.question == rhine[0]["qas"][0]
+    without = [g for g in reader_groups(rhine, questions=1, unanswered=1.0) if g.question == rhine[0]["qas"][0]
                ["question"] and g.answer == -1 and g.sentences[0] == "The Rhine emerges and flows west."]
-    assert without and reader_groups(rows, questions=12, seed=1, rewritten=0.0, unanswered_share=0.0) == plain
+    assert without and reader_groups(rows, questions=12, seed=1, rewritten=0.0, unanswered=0.0) == plain
 
 
 def test_the_command_line_trains_and_continues_from_trained_weights(tmp_path: Path) -> None:
