@@ -35,15 +35,17 @@ def slot(at: str, zone: str, day: date) -> datetime:
 
 
 def due_day(at: str, zone: str, now: datetime, catch_up: timedelta) -> str | None:
-    """The local day whose digest is due at `now`: today's slot has passed, at most `catch_up` ago.
+    """The local day whose digest is due at `now`: its slot has passed, at most `catch_up` ago. Today's, or
+    yesterday's when its window runs past midnight (a 23:30 digest, or one cut off at 23:58, is still owed at 00:10).
 
     A bot that was down at 07:30 still posts once when it is back within the window; missed days before
-    today are not posted one by one.
+    that are not posted one by one.
     """
     today = now.astimezone(ZoneInfo(zone)).date()
-    moment = slot(at, zone, today)
-    if moment <= now <= moment + catch_up:
-        return today.isoformat()
+    for day in (today, today - timedelta(days=1)):
+        moment = slot(at, zone, day)
+        if moment <= now <= moment + catch_up:
+            return day.isoformat()
     return None
 
 

@@ -24,3 +24,12 @@ def test_due_only_after_the_slot_and_within_the_catch_up_window() -> None:
     assert due_day("07:30", "Asia/Karachi", day.replace(hour=8, minute=0), window) == "2026-11-25"
     assert due_day("07:30", "Asia/Karachi", day.replace(hour=9, minute=0), window) is None
     assert next_slot("07:30", "Asia/Karachi", day.replace(hour=3)) == datetime(2026, 11, 26, 2, 30, tzinfo=UTC)
+
+
+def test_a_window_that_runs_past_midnight_still_owes_the_days_digest() -> None:
+    window = timedelta(hours=6)
+    late = datetime(2026, 11, 25, 23, 50, tzinfo=UTC)
+    assert due_day("23:45", "UTC", late, window) == "2026-11-25"
+    assert due_day("23:45", "UTC", late + timedelta(minutes=20), window) == "2026-11-25"  # 00:10 the next day
+    assert due_day("23:45", "UTC", late + timedelta(hours=7), window) is None  # past the window: not owed
+    assert due_day("00:05", "UTC", late + timedelta(minutes=20), window) == "2026-11-26"  # today's first
