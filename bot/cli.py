@@ -58,9 +58,11 @@ def _parser() -> argparse.ArgumentParser:
     commands.add_parser("poll", help="fetch every feed and the inbox folder once")
     train = commands.add_parser("train", help="train newsdesk's answer reader on SQuAD-format data")
     train.add_argument("network", choices=("reader",), help="what to train (the answer reader)")
-    train.add_argument("--data", type=Path, required=True, help="SQuAD-format JSONL, one paragraph a line")
+    train.add_argument("--data", type=Path, required=True, action="append",
+                       help="SQuAD-format JSONL, one paragraph a line (a question without answers is unanswerable); "
+                       "give it again for more files")
     train.add_argument("--out", type=Path, default=READER_WEIGHTS, help="where the weights go (default: shipped)")
-    train.add_argument("--questions", type=int, default=7_000, help="how many questions to train on")
+    train.add_argument("--questions", type=int, default=7_000, help="how many questions to train on, from each file")
     train.add_argument("--seed", type=int, default=13, help="which questions, in which order (default 13)")
     train.add_argument("--start", type=Path, help="continue from these trained weights")
     train.add_argument("--steps", type=int, help="stop after this many steps (the schedule stays the whole run's)")

@@ -17,7 +17,7 @@ import logging
 import random
 import time
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -63,7 +63,8 @@ class TrainReport:
 def reader_groups(rows: Iterable[dict[str, Any]], *, questions: int, seed: int = 13,
                   turned: float = TURNED_SHARE, rewritten: float = REWRITTEN_SHARE,
                   inverted: float = INVERTED_SHARE, unanswered: float = UNANSWERED_SHARE) -> list[Group]:
-    """Training groups for up to `questions` questions, drawn at random (seeded) from SQuAD-format paragraphs;
+    """Training groups for up to `questions` questions, drawn at random (seeded) from SQuAD-format paragraphs (a
+    question with no answers is unanswerable, as in SQuAD 2.0: its group is its paragraph's closest sentences);
     `turned` of the questions that can be turned also make a turned group, `rewritten` of those that can be
     rewritten each other way (a contrary word, a related word, two words exchanged) a group for each, and `inverted`
     of those that can be inverted or affirmed one for each, and `unanswered` of the questions whose answering
@@ -91,6 +92,10 @@ def reader_groups(rows: Iterable[dict[str, Any]], *, questions: int, seed: int =
             break
         title, sentences = paragraphs[index][0], sentences_of(index)
         question = " ".join(str(qa["question"]).split())
+        if not qa["answers"] and question:  # unanswerable (SQuAD 2.0's kind): none of its closest sentences answers
+            taken += 1
+            groups.append(Group(question, tuple(_closest(words(question), sentences, 4)), -1))
+            continue
         holding = [i for i, s in enumerate(sentences) if any(a and a in s for a in qa["answers"])]
         if not holding or not question:
             continue  # the answer crosses a sentence boundary
@@ -138,12 +143,13 @@ def read_squad(path: Path) -> Iterator[dict[str, Any]]:
                 yield json.loads(line)
 
 
-def train_reader(data: Path, out: Path, *, questions: int = 7_000, layers: int = 6, batch: int = 32,
+def train_reader(data: Path | Sequence[Path], out: Path, *, questions: int = 7_000, layers: int = 6, batch: int = 32,
                  rate: float = 5e-5, seed: int = 13, threads: int | None = None, steps: int | None = None,
                  every: int = 250, start: Path | None = None, turned: float = TURNED_SHARE,
                  rewritten: float = REWRITTEN_SHARE, inverted: float = INVERTED_SHARE,
                  unanswered: float = UNANSWERED_SHARE) -> TrainReport:
-    """Fine-tune the reader's top `layers` layers and head on groups from `data`; write the changed weights to `out`
+    """Fine-tune the reader's top `layers` layers and head on groups from `data` (up to `questions` from each
+    file); write the changed weights to `out`
     (float16 safetensors) every `every` steps and at the end, so a stopped run leaves its last checkpoint. The loss is
     logged every 50 steps. `start` continues from trained weights (its head then learns at the body's rate);
     `steps` stops after that many steps, with the learning rate where the whole run would have it.
@@ -160,8 +166,10 @@ def train_reader(data: Path, out: Path, *, questions: int = 7_000, layers: int =
     torch.manual_seed(seed)
     if threads:
         torch.set_num_threads(threads)
-    groups = reader_groups(read_squad(data), questions=questions, seed=seed, turned=turned, rewritten=rewritten,
-                           inverted=inverted, unanswered=unanswered)
+    files = [data] if isinstance(data, Path) else list(data)
+    groups = [group for path in files for group in
+              reader_groups(read_squad(path), questions=questions, seed=seed, turned=turned, rewritten=rewritten,
+                            inverted=inverted, unanswered=unanswered)]
     tokenizer = AutoTokenizer.from_pretrained(default_model_dir())
     network = load_network(start) if start else reader_network()
     count = network.encoder.config.num_hidden_layers
@@ -178,7 +186,8 @@ def train_reader(data: Path, out: Path, *, questions: int = 7_000, layers: int =
     schedule = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda step: min(1.0, (step + 1) / warm) *
                                                  max(0.0, 1 - step / max(len(planned), 1)))
     batches = planned[:steps]  # a run stopped early, on the full run's schedule
-    meta = {"base": "all-MiniLM-L6-v2", "layers": str(layers), "questions": str(questions),
+    meta = {"base": "all-MiniLM-L6-v2", "data": " ".join(path.name for path in files), "layers": str(layers),
+            "questions": str(questions),
             "groups": str(len(groups)), "seed": str(seed), "rate": str(rate), "start": start.name if start else "",
             "turned": str(turned), "rewritten": str(rewritten), "inverted": str(inverted),
             "unanswered": str(unanswered)}

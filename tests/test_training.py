@@ -91,6 +91,17 @@ def test_turned_and_rewritten_questions_make_groups_only_when_asked_for() -> Non
     assert without and reader_groups(rows, questions=12, seed=1, rewritten=0.0, unanswered=0.0) == plain
 
 
+def test_a_question_without_answers_is_asked_of_its_paragraphs_closest_sentences_with_none_answering() -> None:
+    unanswerable = {"id": "0u", "question": "Why did the Oban council write to Edinburgh?", "answers": []}
+    written = [{**PARAGRAPHS[0], "qas": [*PARAGRAPHS[0]["qas"], unanswerable]}]
+    groups = reader_groups(written, questions=10, seed=1, turned=0.0, rewritten=0.0)
+    none = [g for g in groups if g.question == "Why did the Oban council write to Edinburgh?"]
+    assert len(none) == 1 and none[0].answer == -1
+    assert none[0].sentences[0] == "The Oban council asked the minister for a subsidy in letter 0."  # most words shared
+    assert len(none[0].sentences) == 4  # the whole paragraph: it has four
+    assert len([g for g in groups if g.answer == 0]) == 2  # its answerable questions as before
+
+
 def test_the_command_line_trains_and_continues_from_trained_weights(tmp_path: Path) -> None:
     from bot.cli import main
 
@@ -98,9 +109,13 @@ def test_the_command_line_trains_and_continues_from_trained_weights(tmp_path: Pa
     data.write_text("\n".join(json.dumps(row) for row in PARAGRAPHS) + "\n")
     first, second = tmp_path / "first.safetensors", tmp_path / "second.safetensors"
     assert main(["train", "reader", "--data", str(data), "--questions", "8", "--out", str(first)]) == 0
-    assert main(["train", "reader", "--data", str(data), "--questions", "8", "--seed", "5", "--start", str(first),
-                 "--out", str(second)]) == 0
+    written = tmp_path / "written.jsonl"
+    written.write_text(json.dumps({**PARAGRAPHS[1], "qas": [{"id": "1u", "question": "Who sank the ferry?",
+                                                             "answers": []}]}) + "\n")
+    assert main(["train", "reader", "--data", str(data), "--data", str(written), "--questions", "8", "--seed", "5",
+                 "--start", str(first), "--out", str(second)]) == 0
     with safe_open(str(second), "np") as weights:
         assert weights.metadata()["start"] == "first.safetensors"
+        assert weights.metadata()["data"] == "squad.jsonl written.jsonl"
         changed = weights.get_tensor("head.weight")
     assert not np.array_equal(changed, load_file(str(first))["head.weight"])  # it went on from the first file
