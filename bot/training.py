@@ -30,7 +30,7 @@ from bot.unanswerable import inverted as invert
 from bot.unanswerable import turned as turn
 from bot.unanswerable import unanswered as without_answer
 
-__all__ = ["Group", "TrainReport", "reader_groups", "train_reader"]
+__all__ = ["Group", "TrainReport", "read_squad", "reader_groups", "train_reader"]
 
 log = logging.getLogger(__name__)
 

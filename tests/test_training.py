@@ -11,7 +11,7 @@ from safetensors import safe_open
 from safetensors.numpy import load_file
 
 from bot.answer_reader import AnswerReader, _TorchReader
-from bot.training import reader_groups, train_reader
+from bot.training import read_squad, reader_groups, train_reader
 
 TOWNS = ["Oban", "Mallaig", "Ullapool", "Kirkwall", "Lerwick", "Stornoway", "Tobermory", "Brodick", "Portree",
          "Scrabster"]
@@ -119,3 +119,17 @@ def test_the_command_line_trains_and_continues_from_trained_weights(tmp_path: Pa
         assert weights.metadata()["data"] == "squad.jsonl written.jsonl"
         changed = weights.get_tensor("head.weight")
     assert not np.array_equal(changed, load_file(str(first))["head.weight"])  # it went on from the first file
+
+
+def test_the_written_unanswerable_questions_are_squad_paragraphs_with_questions_none_of_them_answers() -> None:
+    rows = list(read_squad(Path(__file__).resolve().parent.parent / "bot" / "weights" / "unanswerable.jsonl"))
+    unanswerable = [qa for row in rows for qa in row["qas"] if not qa["answers"]]
+    assert len(rows) == 660 and len(unanswerable) == 3_273
+    for row in rows:
+        assert row["context"] and row["title"] and any(qa["answers"] for qa in row["qas"])  # SQuAD's own, too
+        assert all(answer in row["context"] for qa in row["qas"] for answer in qa["answers"])
+    questions = [qa["question"] for qa in unanswerable]
+    assert all(q.endswith("?") for q in questions) and len(set(questions)) == len(questions)
+    groups = reader_groups(rows[:20], questions=200, seed=1, turned=0.0, rewritten=0.0)
+    assert {g.question for g in groups if g.answer == -1} >= {q for row in rows[:20] for q in
+                                                             (qa["question"] for qa in row["qas"] if not qa["answers"])}
