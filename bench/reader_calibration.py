@@ -26,7 +26,7 @@ sys.path.insert(0, str(ROOT))
 from bot.answer_reader import READER_WEIGHTS, AnswerReader  # noqa: E402
 from bot.editorial import make_editorial  # noqa: E402
 from bot.embedder import Embedder  # noqa: E402
-from bot.engines.extractive import _TYPE_PENALTY, _TYPE_SHARE, hybrid_ranking, mismatches  # noqa: E402
+from bot.engines.extractive import _ASKED_BACK, _TYPE_PENALTY, _TYPE_SHARE, asked_back, hybrid_ranking, mismatches  # noqa: E402
 from bot.engines.lexical import coverage  # noqa: E402
 from bot.evaluation.command import ANSWER_FIELDS  # noqa: E402
 from bot.evaluation.data import read_rows  # noqa: E402
@@ -50,7 +50,7 @@ def main() -> None:
     reader = AnswerReader(args.weights, precision=args.precision)
     contexts: dict[str, tuple[tuple[str, ...], np.ndarray]] = {}
     found_at: list[int] = []  # answerable: the rank of the first sentence with the answer (99 when none)
-    rows: list[tuple[bool, list[bool], np.ndarray, np.ndarray, np.ndarray, np.ndarray, float]] = []
+    rows: list[tuple[bool, list[bool], np.ndarray, np.ndarray, np.ndarray, np.ndarray, float, np.ndarray]] = []
     for row in read_rows(args.data, ANSWER_FIELDS):
         key = str(row["context_id"])
         if key not in contexts:
@@ -67,7 +67,7 @@ def main() -> None:
         logits = reader.logits(row["question"], [sentences[i] for i in order]) + demands[order]
         missing = mismatches(row["question"], [sentences[i] for i in order])
         rows.append((answerable, holds, ranking[order], similarity[order], logits - args.type_penalty * missing,
-                     missing, absent(row["question"], sentences)))
+                     missing, absent(row["question"], sentences), asked_back([sentences[i] for i in order])))
     ranks = np.array(found_at)
     print("recall@K of the ranking:", {k: round(100 * float(np.mean(ranks < k)), 1) for k in (1, 2, 3, 5, 8)})
     print(f"the ranking alone: hit@1 {100 * np.mean([r[1][0] for r in rows if r[0]]):.1f}, AUROC of its top "
@@ -78,8 +78,8 @@ def main() -> None:
     for k in (3, 5, 8):
         for weight in (0.0, 2.0, 4.0, 8.0):
             tops = []
-            for answerable, holds, ranking, cosine, logits, missing, unsaid in rows:
-                best = int(np.argmax(logits[:k] + weight * ranking[:k]))
+            for answerable, holds, ranking, cosine, logits, missing, unsaid, back in rows:
+                best = int(np.argmax(logits[:k] + weight * ranking[:k] - _ASKED_BACK * back[:k]))
                 rest = np.delete(logits[:k], best)
                 tops.append((answerable, answerable and holds[best], float(logits[best]), float(cosine[best]),
                              float(missing[best]), float(np.logaddexp.reduce(logits[:k])),

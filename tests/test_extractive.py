@@ -170,3 +170,16 @@ def test_asking_across_the_library_names_the_editorial(desk: Newsdesk, seed: Edi
     assert answer.to_json()["citations"][0]["editorial"]["id"] == other.id
     siege = desk.ask("Who ended the siege?", None)
     assert siege.citations[0].editorial.id == seed.id
+
+
+def test_a_rhetorical_question_in_the_editorial_is_not_quoted_as_the_answer(desk: Newsdesk) -> None:
+    editorial = desk.add(desk.reader.from_text(
+        "A second chance for the harbour ferry\n"
+        "The council voted last week to scrap the harbour ferry after a single collision in March. "
+        "Nobody was hurt, and the ferry has carried commuters for forty years without another accident. "
+        "Why would anyone want the harbour ferry to have a second chance? "
+        "Because one isolated accident does not outweigh four decades of safe and cheap crossings. "
+        "The council should restore the service and fund new radar for the crew."))
+    answer = desk.ask("Why should the harbour ferry get a second chance?", editorial)
+    assert not answer.citations[0].text.endswith("?")  # the restated question answers nothing
+    assert all(not c.text.endswith("?") for c in answer.citations)

@@ -30,7 +30,7 @@ from bot.engines.lexical import (
 )
 from bot.summary import Point, Summary
 
-__all__ = ["ExtractiveEngine", "hybrid_ranking", "mismatches"]
+__all__ = ["ExtractiveEngine", "asked_back", "hybrid_ranking", "mismatches"]
 
 _CALLS = {"short": 2, "medium": 5, "long": 8}
 # Salience weights, chosen on the development data (docs/quality.md has the runs).
@@ -51,6 +51,9 @@ _CANDIDATES, _READER_RANKING, _READER_DEMAND, _SECOND_SURE = 5, 4.0, 1.0, 0.9
 # A "when" or "how many" question and a sentence without a date or number: its logit loses 2 when the reader
 # chooses, and its confidence is multiplied by 0.6 when it is chosen all the same.
 _TYPE_PENALTY, _TYPE_SHARE = 2.0, 0.6
+# A sentence that is itself a question (an editorial's rhetorical "Why would an anti-bullying advocate want Rice to
+# have a second chance?") restates the question instead of answering it: it is quoted only when every candidate is one.
+_ASKED_BACK = 100.0
 
 
 class ExtractiveEngine:
@@ -180,11 +183,17 @@ class ExtractiveEngine:
         logits = self.reader.logits(question, candidates) + _READER_DEMAND * demands[top]
         missing = mismatches(question, candidates)
         logits -= _TYPE_PENALTY * missing
-        choice = np.argsort(-(logits + _READER_RANKING * ranking[top]), kind="stable")
+        choice = np.argsort(-(logits + _READER_RANKING * ranking[top] - _ASKED_BACK * asked_back(candidates)),
+                            kind="stable")
         sure = [self.reader.confidence(float(logits[i]), float(similarity[top[i]])) *
                 (_TYPE_SHARE if missing[i] else 1.0) for i in choice[:2]]
         close = len(sure) > 1 and sure[1] >= _SECOND_SURE * sure[0]
         return top[choice], sure[0], close
+
+
+def asked_back(sentences: Sequence[str]) -> np.ndarray:
+    """1.0 for each sentence that is itself a question (ending with "?", not with a quoted title like "Naked?\"")."""
+    return np.array([float(s.rstrip().endswith("?")) for s in sentences])
 
 
 def mismatches(question: str, sentences: Sequence[str]) -> np.ndarray:
@@ -198,7 +207,7 @@ def _by_ranking(question: str, sentences: Sequence[str], similarity: np.ndarray,
                 demands: np.ndarray) -> tuple[np.ndarray, float, bool]:
     """Without the reader: the hybrid ranking's order; the top sentence's cosine as the confidence (of the signals
     measured, it separates answerable questions best: docs/quality.md)."""
-    order = np.argsort(-ranking)
+    order = np.argsort(-(ranking - _ASKED_BACK * asked_back(sentences)), kind="stable")
     best = int(order[0])
     confidence = float(similarity[best]) + _ANSWER_DEMAND * float(demands[best])
     confidence *= _TYPE_SHARE if mismatches(question, [sentences[best]])[0] else 1.0
