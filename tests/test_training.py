@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 import numpy as np
+import pytest
 from safetensors import safe_open
 from safetensors.numpy import load_file
 
@@ -121,10 +122,13 @@ def test_the_command_line_trains_and_continues_from_trained_weights(tmp_path: Pa
     assert not np.array_equal(changed, load_file(str(first))["head.weight"])  # it went on from the first file
 
 
-def test_the_written_unanswerable_questions_are_squad_paragraphs_with_questions_none_of_them_answers() -> None:
-    rows = list(read_squad(Path(__file__).resolve().parent.parent / "bot" / "weights" / "unanswerable.jsonl"))
+@pytest.mark.parametrize(("name", "paragraphs", "written"), [("unanswerable-1.jsonl", 660, 3_273),
+                                                         ("unanswerable-2.jsonl", 510, 2_501)])
+def test_the_written_unanswerable_questions_are_squad_paragraphs_with_questions_none_of_them_answers(
+        name: str, paragraphs: int, written: int) -> None:
+    rows = list(read_squad(Path(__file__).resolve().parent.parent / "bot" / "weights" / name))
     unanswerable = [qa for row in rows for qa in row["qas"] if not qa["answers"]]
-    assert len(rows) == 660 and len(unanswerable) == 3_273
+    assert len(rows) == paragraphs and len(unanswerable) == written
     for row in rows:
         assert row["context"] and row["title"] and any(qa["answers"] for qa in row["qas"])  # SQuAD's own, too
         assert all(answer in row["context"] for qa in row["qas"] for answer in qa["answers"])
