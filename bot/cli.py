@@ -58,7 +58,7 @@ def _parser() -> argparse.ArgumentParser:
     commands.add_parser("poll", help="fetch every feed and the inbox folder once")
     train = commands.add_parser("train", help="train newsdesk's answer reader on SQuAD-format data")
     train.add_argument("network", choices=("reader",), help="what to train (the answer reader)")
-    train.add_argument("--data", type=Path, required=True, action="append",
+    train.add_argument("--data", type=Path, action="append",
                        help="SQuAD-format JSONL, one paragraph a line (a question without answers is unanswerable); "
                        "give it again for more files")
     train.add_argument("--out", type=Path, default=READER_WEIGHTS, help="where the weights go (default: shipped)")
@@ -76,6 +76,8 @@ def _parser() -> argparse.ArgumentParser:
                        "bot.training.INVERTED_SHARE)")
     train.add_argument("--unanswered", type=float, help="share of the questions also asked of their answering "
                        "sentence with the answer taken out (default: bot.training.UNANSWERED_SHARE)")
+    train.add_argument("--average", type=Path, nargs="+", metavar="WEIGHTS",
+                       help="instead of training, write the mean of these trained weights files to --out")
     add_eval_parser(commands)
     commands.add_parser("chat", help="open the console adapter")
     commands.add_parser("serve", help="run the configured chat adapters (the console when none is)")
@@ -160,7 +162,22 @@ def _run(desk: Newsdesk, args: argparse.Namespace) -> int:
     elif args.command == "poll":
         return _poll(desk, args)
     elif args.command == "train":
-        from bot.training import INVERTED_SHARE, REWRITTEN_SHARE, TURNED_SHARE, UNANSWERED_SHARE, train_reader
+        from bot.training import (
+            INVERTED_SHARE,
+            REWRITTEN_SHARE,
+            TURNED_SHARE,
+            UNANSWERED_SHARE,
+            average_weights,
+            train_reader,
+        )
+
+        if args.average:
+            _print(args, {"weights": str(average_weights(args.average, args.out))},
+                   f"Averaged {len(args.average)} weights files into {args.out}.")
+            return 0
+        if not args.data:
+            raise BadInput("`newsdesk train reader` needs --data FILE.jsonl, or --average WEIGHTS ... to average "
+                           "trained files.")
 
         report = train_reader(args.data, args.out, questions=args.questions, seed=args.seed,
                               start=args.start, steps=args.steps,

@@ -30,7 +30,7 @@ from bot.unanswerable import inverted as invert
 from bot.unanswerable import turned as turn
 from bot.unanswerable import unanswered as without_answer
 
-__all__ = ["Group", "TrainReport", "read_squad", "reader_groups", "train_reader"]
+__all__ = ["Group", "TrainReport", "average_weights", "read_squad", "reader_groups", "train_reader"]
 
 log = logging.getLogger(__name__)
 
@@ -226,6 +226,28 @@ def _group_loss(logits: Any, groups: list[Group]) -> Any:
         start += len(group.sentences)
     labels = torch.tensor([1.0 if i == g.answer else 0.0 for g in groups for i in range(len(g.sentences))])
     return torch.stack(losses).mean() + 0.5 * torch.nn.functional.binary_cross_entropy_with_logits(logits, labels)
+
+
+def average_weights(sources: Sequence[Path], out: Path) -> Path:
+    """The mean of trained weights files (the same tensors in each), float16, as `out`: runs that learnt different
+    things, averaged, keep much of each (the shipped reader is v4's and v8's mean: bot/weights/README.md)."""
+    import torch
+    from safetensors import safe_open
+    from safetensors.torch import load_file, save_file
+
+    loaded = [load_file(str(path)) for path in sources]
+    if any(set(weights) != set(loaded[0]) for weights in loaded):
+        raise ValueError("the weights files hold different tensors: " + ", ".join(path.name for path in sources))
+    mean = {name: (torch.stack([weights[name].float() for weights in loaded]).mean(dim=0)).to(torch.float16)
+            .contiguous() for name in loaded[0]}
+    with safe_open(str(sources[-1]), "pt") as last:
+        meta = dict(last.metadata() or {})
+    meta["averaged"] = " ".join(path.name for path in sources)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    partial = out.with_suffix(".partial")
+    save_file(mean, str(partial), metadata=meta)
+    partial.replace(out)
+    return out
 
 
 def _save(network: Any, learning: list[str], out: Path, meta: dict[str, str]) -> None:

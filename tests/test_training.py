@@ -137,3 +137,23 @@ def test_the_written_unanswerable_questions_are_squad_paragraphs_with_questions_
     groups = reader_groups(rows[:20], questions=200, seed=1, turned=0.0, rewritten=0.0)
     assert {g.question for g in groups if g.answer == -1} >= {q for row in rows[:20] for q in
                                                              (qa["question"] for qa in row["qas"] if not qa["answers"])}
+
+
+def test_averaged_weights_are_the_mean_of_the_files_and_load(tmp_path: Path) -> None:
+    from bot.cli import main
+
+    data = tmp_path / "squad.jsonl"
+    data.write_text("\n".join(json.dumps(row) for row in PARAGRAPHS) + "\n")
+    first, second, mean = (tmp_path / f"{name}.safetensors" for name in ("first", "second", "mean"))
+    assert main(["train", "reader", "--data", str(data), "--questions", "8", "--out", str(first)]) == 0
+    assert main(["train", "reader", "--data", str(data), "--questions", "8", "--seed", "5", "--out", str(second)]) == 0
+    assert main(["train", "reader", "--average", str(first), str(second), "--out", str(mean)]) == 0
+    a, b, m = (load_file(str(path)) for path in (first, second, mean))
+    assert set(m) == set(a)
+    expected = (a["head.weight"].astype(np.float32) + b["head.weight"].astype(np.float32)) / 2
+    assert np.allclose(m["head.weight"].astype(np.float32), expected, atol=1e-3)
+    with safe_open(str(mean), "np") as weights:
+        assert weights.metadata()["averaged"] == "first.safetensors second.safetensors"
+    scores = AnswerReader(mean, tmp_path / "models", precision="float32").logits("Who?", ["The council.", "No."])
+    assert np.isfinite(scores).all()
+    assert main(["train", "reader", "--out", str(mean)]) == 2  # neither data nor files to average: a clear sentence
