@@ -233,7 +233,7 @@ def average_weights(sources: Sequence[Path], out: Path) -> Path:
     things, averaged, keep much of each (the shipped reader is v4's and v8's mean: bot/weights/README.md)."""
     import torch
     from safetensors import safe_open
-    from safetensors.torch import load_file, save_file
+    from safetensors.torch import load_file
 
     loaded = [load_file(str(path)) for path in sources]
     if any(set(weights) != set(loaded[0]) for weights in loaded):
@@ -243,22 +243,25 @@ def average_weights(sources: Sequence[Path], out: Path) -> Path:
     with safe_open(str(sources[-1]), "pt") as last:
         meta = dict(last.metadata() or {})
     meta["averaged"] = " ".join(path.name for path in sources)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    partial = out.with_suffix(".partial")
-    save_file(mean, str(partial), metadata=meta)
-    partial.replace(out)
+    _write(mean, out, meta)
     return out
 
 
 def _save(network: Any, learning: list[str], out: Path, meta: dict[str, str]) -> None:
     import torch
-    from safetensors.torch import save_file
 
     changed = {name: tensor.detach().to(torch.float16).contiguous() for name, tensor in network.state_dict().items()
                if any(name.startswith(prefix) for prefix in learning)}
+    _write(changed, out, meta)
+
+
+def _write(tensors: dict[str, Any], out: Path, meta: dict[str, str]) -> None:
+    """Save safetensors whole or not at all: to a side file first, then moved into place."""
+    from safetensors.torch import save_file
+
     out.parent.mkdir(parents=True, exist_ok=True)
     partial = out.with_suffix(".partial")
-    save_file(changed, str(partial), metadata=meta)
+    save_file(tensors, str(partial), metadata=meta)
     partial.replace(out)
 
 

@@ -231,7 +231,8 @@ def hybrid_ranking(question: str, sentences: Sequence[str], similarity: np.ndarr
 
 def _tldr(sentences: Sequence[str], scores: np.ndarray) -> int:
     """The summary's lead: the most salient full sentence (not a question, not one leaning on the one before)."""
-    full = [i for i, s in enumerate(sentences) if len(s.split()) >= _MIN_WORDS and not s.endswith("?")]
+    asks = asked_back(sentences)
+    full = [i for i, s in enumerate(sentences) if len(s.split()) >= _MIN_WORDS and not asks[i]]
     return max(full or range(len(sentences)), key=lambda i: scores[i] - 0.1 * bool(_LEANS_BACK.match(sentences[i])))
 
 
@@ -253,7 +254,7 @@ def _salience(sentences: Sequence[str], vectors: np.ndarray) -> np.ndarray:
         + _LENGTH * np.minimum(words, 25) / 25
     )
     scores -= 0.2 * (words < _MIN_WORDS)
-    scores -= 0.1 * np.array([sentence.endswith("?") for sentence in sentences])
+    scores -= 0.1 * asked_back(sentences)
     return np.asarray(scores)
 
 
