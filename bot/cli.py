@@ -62,7 +62,9 @@ def _parser() -> argparse.ArgumentParser:
                        help="SQuAD-format JSONL, one paragraph a line (a question without answers is unanswerable); "
                        "give it again for more files")
     train.add_argument("--out", type=Path, default=READER_WEIGHTS, help="where the weights go (default: shipped)")
-    train.add_argument("--questions", type=int, default=7_000, help="how many questions to train on, from each file")
+    train.add_argument("--questions", type=int, action="append",
+                       help="how many questions to train on, from each file (default 7000); give it once per --data, "
+                       "in the same order, to draw a different number from each")
     train.add_argument("--seed", type=int, default=13, help="which questions, in which order (default 13)")
     train.add_argument("--start", type=Path, help="continue from these trained weights")
     train.add_argument("--steps", type=int, help="stop after this many steps (the schedule stays the whole run's)")
@@ -179,7 +181,10 @@ def _run(desk: Newsdesk, args: argparse.Namespace) -> int:
             raise BadInput("`newsdesk train reader` needs --data FILE.jsonl, or --average WEIGHTS ... to average "
                            "trained files.")
 
-        report = train_reader(args.data, args.out, questions=args.questions, seed=args.seed,
+        if args.questions and len(args.questions) not in (1, len(args.data)):
+            raise BadInput(f"--questions was given {len(args.questions)} times for {len(args.data)} --data files: "
+                           "give it once, or once per file.")
+        report = train_reader(args.data, args.out, questions=args.questions or 7_000, seed=args.seed,
                               start=args.start, steps=args.steps,
                               turned=TURNED_SHARE if args.turned is None else args.turned,
                               rewritten=REWRITTEN_SHARE if args.rewritten is None else args.rewritten,

@@ -143,13 +143,13 @@ def read_squad(path: Path) -> Iterator[dict[str, Any]]:
                 yield json.loads(line)
 
 
-def train_reader(data: Path | Sequence[Path], out: Path, *, questions: int = 7_000, layers: int = 6, batch: int = 32,
-                 rate: float = 5e-5, seed: int = 13, threads: int | None = None, steps: int | None = None,
-                 every: int = 250, start: Path | None = None, turned: float = TURNED_SHARE,
+def train_reader(data: Path | Sequence[Path], out: Path, *, questions: int | Sequence[int] = 7_000, layers: int = 6,
+                 batch: int = 32, rate: float = 5e-5, seed: int = 13, threads: int | None = None,
+                 steps: int | None = None, every: int = 250, start: Path | None = None, turned: float = TURNED_SHARE,
                  rewritten: float = REWRITTEN_SHARE, inverted: float = INVERTED_SHARE,
                  unanswered: float = UNANSWERED_SHARE) -> TrainReport:
     """Fine-tune the reader's top `layers` layers and head on groups from `data` (up to `questions` from each
-    file); write the changed weights to `out`
+    file, or one count per file in order); write the changed weights to `out`
     (float16 safetensors) every `every` steps and at the end, so a stopped run leaves its last checkpoint. The loss is
     logged every 50 steps. `start` continues from trained weights (its head then learns at the body's rate);
     `steps` stops after that many steps, with the learning rate where the whole run would have it.
@@ -167,8 +167,13 @@ def train_reader(data: Path | Sequence[Path], out: Path, *, questions: int = 7_0
     if threads:
         torch.set_num_threads(threads)
     files = [data] if isinstance(data, Path) else list(data)
-    groups = [group for path in files for group in
-              reader_groups(read_squad(path), questions=questions, seed=seed, turned=turned, rewritten=rewritten,
+    counts = [questions] * len(files) if isinstance(questions, int) else list(questions)
+    if len(counts) == 1:
+        counts *= len(files)
+    if len(counts) != len(files):
+        raise ValueError(f"{len(counts)} question counts for {len(files)} data files: give one, or one per file")
+    groups = [group for path, count in zip(files, counts, strict=True) for group in
+              reader_groups(read_squad(path), questions=count, seed=seed, turned=turned, rewritten=rewritten,
                             inverted=inverted, unanswered=unanswered)]
     tokenizer = AutoTokenizer.from_pretrained(default_model_dir())
     network = load_network(start) if start else reader_network()
@@ -187,7 +192,7 @@ def train_reader(data: Path | Sequence[Path], out: Path, *, questions: int = 7_0
                                                  max(0.0, 1 - step / max(len(planned), 1)))
     batches = planned[:steps]  # a run stopped early, on the full run's schedule
     meta = {"base": "all-MiniLM-L6-v2", "data": " ".join(path.name for path in files), "layers": str(layers),
-            "questions": str(questions),
+            "questions": " ".join(str(count) for count in counts),
             "groups": str(len(groups)), "seed": str(seed), "rate": str(rate), "start": start.name if start else "",
             "turned": str(turned), "rewritten": str(rewritten), "inverted": str(inverted),
             "unanswered": str(unanswered)}
