@@ -113,17 +113,23 @@ def test_the_command_line_trains_and_continues_from_trained_weights(tmp_path: Pa
     written = tmp_path / "written.jsonl"
     written.write_text(json.dumps({**PARAGRAPHS[1], "qas": [{"id": "1u", "question": "Who sank the ferry?",
                                                              "answers": []}]}) + "\n")
-    assert main(["train", "reader", "--data", str(data), "--data", str(written), "--questions", "8", "--seed", "5",
-                 "--start", str(first), "--out", str(second)]) == 0
+    assert main(["train", "reader", "--data", str(data), "--data", str(written), "--questions", "8", "--questions",
+                 "1", "--seed", "5", "--start", str(first), "--out", str(second)]) == 0
     with safe_open(str(second), "np") as weights:
         assert weights.metadata()["start"] == "first.safetensors"
         assert weights.metadata()["data"] == "squad.jsonl written.jsonl"
+        assert weights.metadata()["questions"] == "8 1"  # a count for each file, in order
         changed = weights.get_tensor("head.weight")
     assert not np.array_equal(changed, load_file(str(first))["head.weight"])  # it went on from the first file
+    assert main(["train", "reader", "--data", str(data), "--questions", "8", "--questions", "1", "--out",
+                 str(tmp_path / "third.safetensors")]) == 2  # two counts for one file: said, nothing trained
+    assert not (tmp_path / "third.safetensors").exists()
 
 
 @pytest.mark.parametrize(("name", "paragraphs", "written"), [("unanswerable-1.jsonl", 660, 3_273),
-                                                         ("unanswerable-2.jsonl", 510, 2_501)])
+                                                         ("unanswerable-2.jsonl", 510, 2_501),
+                                                         ("unanswerable-3.jsonl", 1_233, 6_165),
+                                                         ("unanswerable-4.jsonl", 234, 1_170)])
 def test_the_written_unanswerable_questions_are_squad_paragraphs_with_questions_none_of_them_answers(
         name: str, paragraphs: int, written: int) -> None:
     rows = list(read_squad(Path(__file__).resolve().parent.parent / "bot" / "weights" / name))
@@ -137,6 +143,18 @@ def test_the_written_unanswerable_questions_are_squad_paragraphs_with_questions_
     groups = reader_groups(rows[:20], questions=200, seed=1, turned=0.0, rewritten=0.0)
     assert {g.question for g in groups if g.answer == -1} >= {q for row in rows[:20] for q in
                                                              (qa["question"] for qa in row["qas"] if not qa["answers"])}
+
+
+def test_the_written_sets_share_no_paragraph_and_no_question_and_the_kept_out_set_none_of_theirs() -> None:
+    weights = Path(__file__).resolve().parent.parent / "bot" / "weights"
+    rows = [row for n in (1, 2, 3, 4) for row in read_squad(weights / f"unanswerable-{n}.jsonl")]
+    written = [qa["question"] for row in rows for qa in row["qas"] if not qa["answers"]]
+    assert len({row["id"] for row in rows}) == len(rows) == 2_637
+    assert len(set(written)) == len(written) == 13_109
+    kept_out = Path(__file__).resolve().parent.parent / "bench" / "data" / "written_unanswerable_heldout.jsonl"
+    held = [json.loads(line) for line in kept_out.read_text(encoding="utf-8").splitlines()]
+    assert len(held) == 359 and sum(row["is_impossible"] for row in held) == 190
+    assert not {row["context_id"] for row in held} & {row["id"] for row in rows}  # kept out of every training set
 
 
 def test_averaged_weights_are_the_mean_of_the_files_and_load(tmp_path: Path) -> None:
