@@ -26,8 +26,16 @@ sys.path.insert(0, str(ROOT))
 from bot.answer_reader import READER_WEIGHTS, AnswerReader  # noqa: E402
 from bot.editorial import make_editorial  # noqa: E402
 from bot.embedder import Embedder  # noqa: E402
-from bot.engines.extractive import _ASKED_BACK, _TYPE_PENALTY, _TYPE_SHARE, asked_back, hybrid_ranking, mismatches  # noqa: E402
-from bot.engines.lexical import coverage  # noqa: E402
+from bot.engines.extractive import (  # noqa: E402
+    _ASKED_BACK,
+    _TYPE_PENALTY,
+    _TYPE_SHARE,
+    _UNNAMED_SHARE,
+    asked_back,
+    hybrid_ranking,
+    mismatches,
+)
+from bot.engines.lexical import coverage, unnamed  # noqa: E402
 from bot.evaluation.command import ANSWER_FIELDS  # noqa: E402
 from bot.evaluation.data import read_rows  # noqa: E402
 from bot.evaluation.metrics import auroc  # noqa: E402
@@ -45,12 +53,15 @@ def main() -> None:
     parser.add_argument("--precision", default="auto", help="NEWSDESK_PRECISION for both models")
     parser.add_argument("--type-penalty", type=float, default=_TYPE_PENALTY,
                         help="taken off the logit of a sentence without the number or date a question asks for")
+    parser.add_argument("--unnamed-share", type=float, default=_UNNAMED_SHARE,
+                        help="the confidence kept when the question names someone the text never does")
     args = parser.parse_args()
     embedder = Embedder(precision=args.precision)
     reader = AnswerReader(args.weights, precision=args.precision)
     contexts: dict[str, tuple[tuple[str, ...], np.ndarray]] = {}
     found_at: list[int] = []  # answerable: the rank of the first sentence with the answer (99 when none)
     rows: list[tuple[bool, list[bool], np.ndarray, np.ndarray, np.ndarray, np.ndarray, float, np.ndarray]] = []
+    named_out: list[bool] = []  # the question names someone the text never does
     for row in read_rows(args.data, ANSWER_FIELDS):
         key = str(row["context_id"])
         if key not in contexts:
@@ -66,6 +77,7 @@ def main() -> None:
             found_at.append(holds.index(True) if True in holds else 99)
         logits = reader.logits(row["question"], [sentences[i] for i in order]) + demands[order]
         missing = mismatches(row["question"], [sentences[i] for i in order])
+        named_out.append(bool(unnamed(row["question"], row["context"])))
         rows.append((answerable, holds, ranking[order], similarity[order], logits - args.type_penalty * missing,
                      missing, absent(row["question"], sentences), asked_back([sentences[i] for i in order])))
     ranks = np.array(found_at)
@@ -101,6 +113,7 @@ def main() -> None:
         weights = _logistic(x, y)
         confidence = 1 / (1 + np.exp(-(x @ weights[:-1] + weights[-1])))
         confidence *= np.where([top[4] for top in chosen], _TYPE_SHARE, 1.0)
+        confidence *= np.where(named_out, args.unnamed_share, 1.0)
         on, off = confidence[y == 1], confidence[y == 0]
         threshold = float(np.quantile(on, 1 - args.answer_share))
         print(f"K={args.k}, ranking weight {args.ranking_weight}, confidence from the {label}: weights "

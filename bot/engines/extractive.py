@@ -27,6 +27,7 @@ from bot.engines.lexical import (
     is_demand,
     lexical_centrality,
     unframed,
+    unnamed,
 )
 from bot.summary import Point, Summary
 
@@ -54,6 +55,10 @@ _TYPE_PENALTY, _TYPE_SHARE = 2.0, 0.6
 # A sentence that is itself a question (an editorial's rhetorical "Why would an anti-bullying advocate want Rice to
 # have a second chance?") restates the question instead of answering it: it is quoted only when every candidate is one.
 _ASKED_BACK = 100.0
+# A question about a name the editorial never uses ("What did Governor Nathan Deal say?" of a piece that never names
+# him) cannot be answered from it: the confidence is multiplied by 0.6, as when the type does not match (names are
+# matched loosely, so a cut rather than a refusal).
+_UNNAMED_SHARE = 0.6
 
 
 class ExtractiveEngine:
@@ -134,6 +139,8 @@ class ExtractiveEngine:
         else:
             order, confidence, close = self._by_reader(asked, sentences, similarity, ranking, demands)
         best = int(order[0])
+        if unnamed(asked, f"{owners[best][0].title}\n{owners[best][0].text}"):
+            confidence *= _UNNAMED_SHARE
         picked = [best]
         if len(order) > 1 and close and owners[int(order[1])][0] is owners[best][0]:
             picked.append(int(order[1]))

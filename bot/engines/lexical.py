@@ -25,6 +25,7 @@ __all__ = [
     "is_demand",
     "lexical_centrality",
     "unframed",
+    "unnamed",
 ]
 
 _local = threading.local()
@@ -72,6 +73,21 @@ _ASKS_THESIS = re.compile(
     rf"^\s*(what|which) (view|position|stance|line|side) does {_PIECE} take\s*\??\s*$|"
     rf"^\s*where does {_PIECE} stand\s*\??\s*$",
     re.IGNORECASE)
+# Runs of capitalised words in a question name who or what it asks about; these capitalised words do not.
+_CAPITALISED = re.compile(r"[A-Z][A-Za-z\-]*(?:\.[A-Z])*")
+_NOT_NAMES = frozenset({
+    "what", "who", "whom", "whose", "when", "where", "why", "how", "which", "did", "does", "do", "is", "are", "was",
+    "were", "has", "have", "had", "will", "would", "can", "could", "should", "the", "a", "an", "in", "on", "at", "of",
+    "for", "by", "from", "to", "with", "as", "after", "before", "during", "since", "under", "between", "about",
+    "according", "besides", "other", "outside", "around", "along", "apart", "aside", "if", "and", "or", "not", "it",
+    "its", "there", "this", "that", "these", "those", "i", "mr", "mrs", "ms", "dr", "sir", "lord", "president",
+    "prime", "minister", "governor", "senator", "congressman", "representative", "mayor", "king", "queen", "prince",
+    "princess", "pope", "general", "chief", "judge", "justice", "secretary", "chancellor", "premier", "sheikh",
+    "imam", "bishop", "archbishop", "ambassador", "commissioner", "director", "coach", "captain", "officer",
+    "professor", "editor", "editorial", "writer", "author", "january", "february", "march", "april", "may", "june",
+    "july", "august", "september", "october", "november", "december", "monday", "tuesday", "wednesday", "thursday",
+    "friday", "saturday", "sunday"
+})
 _WHEN = re.compile(r"^\s*(when|what (year|date|day|month|time))\b|\b(on|by) what date\b", re.IGNORECASE)
 _DATE = re.compile(
     r"\b(1[89]\d\d|20\d\d|jan(uary)?|feb(ruary)?|march|april|june|july|aug(ust)?|sept?(ember)?|oct(ober)?|"
@@ -139,6 +155,45 @@ def unframed(question: str) -> str:
         return f"What about {about.group('topic')}?"
     asked = _ACCORDING.sub("", question).strip()
     return asked[:1].upper() + asked[1:] if asked else question
+
+
+def unnamed(question: str, text: str) -> list[str]:
+    """The names a question asks about that the text never uses: runs of capitalised words after the question's
+    first word (titles, months and question words aside), a name counting as used when any of its words is in the
+    text in any case ("Obama's" finds "Obama"). An editorial that never names Nathan Deal cannot say what Nathan Deal
+    said."""
+    runs: list[list[str]] = [[]]
+    for word in question.split()[1:]:
+        name = _name_word(word)
+        if name:
+            runs[-1].append(name)
+        elif runs[-1]:
+            runs.append([])
+    folded = text.lower().replace(".", "")
+    return [" ".join(run) for run in runs if run and not any(_uses(text, folded, word) for word in run)]
+
+
+def _name_word(word: str) -> str:
+    """The word as part of a name ("Obama's" gives "Obama"), or "" for a word that is not one."""
+    found = _CAPITALISED.match(word.strip("\"'()\u201c\u201d\u2018\u2019"))
+    name = re.sub(r"['\u2019]s?$", "", found.group(0)) if found else ""
+    plain = name.lower().rstrip(".")
+    return name if len(name) > 1 and not {plain, plain.removesuffix("s")} & _NOT_NAMES else ""
+
+
+def _uses(text: str, folded: str, word: str) -> bool:
+    """Whether the text uses the word: a word of the text (lower case, full stops out) begins with its first four
+    letters ("British" finds "Britain") or is all of a shorter one; an abbreviation's letters begin the text's
+    words ("EU" finds "European Union", "U.S." "United States"); each part of a hyphenated word counts."""
+    parts = [part for part in word.replace(".", "").split("-") if part]
+    for part in parts:
+        stem = part.lower()
+        if re.search(r"\b" + (re.escape(stem[:4]) if len(stem) > 4 else re.escape(stem) + r"\b"), folded):
+            return True
+        if part.isupper() and 1 < len(part) <= 5 and re.search(
+                r"\b" + r"\w*\s+(?:(?:of|the|and|for)\s+)?".join(part) + r"\w*", text):
+            return True
+    return False
 
 
 def asks_for_date(question: str) -> bool:
