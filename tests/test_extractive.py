@@ -124,6 +124,9 @@ def test_main_argument_questions_are_told_from_questions_about_something(questio
     ("Where does the paper stand on talks?", "What about talks?"),
     ("Does it discuss the peace talks?", "What about the peace talks?"),
     ("Tell me about the multiparty conference", "What about the multiparty conference?"),
+    ("Does the editorial support talks with the TTP?", "What about talks with the TTP?"),
+    ("Is the writer in favour of a security audit?", "What about a security audit?"),
+    ("Does the author blame Imran Khan?", "What about Imran Khan?"),
     ("Does it mention how many people died?", "How many people died?"),
     ("What does the editorial say the state should do?", "What does the editorial say the state should do?"),
     ("What does the editorial call for?", "What does the editorial call for?")])
@@ -137,6 +140,15 @@ def test_asked_what_the_editorial_thinks_of_something_it_quotes_what_it_says_of_
     assert not answer.abstained and answer.citations[0].sentence in {7, 8, 9, 10}  # the doomed negotiations
     assert answer.question == "What does the editorial think about the peace talks with the TTP?"
     assert desk.ask("What does the editorial say about India?", seed).abstained
+
+
+@pytest.mark.parametrize(("question", "number"), [
+    ("Does the editorial back a security audit?", 14), ("Does the writer blame Imran Khan?", 9),
+    ("Does the editorial criticise the military?", 17), ("Is the author in favour of a multiparty conference?", 18)])
+def test_asked_whether_the_editorial_supports_something_it_quotes_what_it_says_of_it(
+        desk: Newsdesk, seed: Editorial, question: str, number: int) -> None:
+    answer = desk.ask(question, seed)  # each abstained (0.07-0.24) when the frame was read as part of the question
+    assert not answer.abstained and answer.citations[0].sentence == number
 
 
 def test_a_main_argument_about_something_in_particular_is_asked_of_the_sentences(desk: Newsdesk,

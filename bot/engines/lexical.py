@@ -53,7 +53,10 @@ _ABOUT = re.compile(
     rf"(?:what|which) (?:view|position|stance|line) does {_PIECE} take|where does {_PIECE} stand){_TOWARDS}|"
     rf"how does {_PIECE} (?:see|view|describe|characteri[sz]e|portray|judge|assess|regard) |"
     rf"(?:do|does|did) (?:{_PIECE}|it) (?:mention|discuss|cover|address|touch on|deal with|talk about|"
-    r"say anything about) (?!(?:who|what|when|where|why|how|which)\b)|tell me (?:more )?about )"
+    r"say anything about|support|oppose|back|favou?r|endorse|agree with|approve of|welcome|critici[sz]e|condemn|"
+    r"blame|defend|reject) (?!(?:who|what|when|where|why|how|which)\b)|"
+    rf"(?:is|was|are|were) {_PIECE} (?:for|against|in favou?r of|opposed to|critical of|supportive of) |"
+    r"tell me (?:more )?about )"
     r"(?P<topic>.+?)\s*\??\s*$", re.IGNORECASE)
 _ACCORDING = re.compile(
     rf"^\s*(?:according to|in the (?:view|opinion|eyes) of|for|as far as) {_PIECE}"
@@ -148,7 +151,8 @@ def asks_for_thesis(question: str) -> bool:
 
 def unframed(question: str) -> str:
     """What a question asks of the editorial's sentences, without the words that only point at the editorial:
-    "What does the editorial think about the talks?" asks "What about the talks?"; "According to the author, who
+    "What does the editorial think about the talks?" and "Does the editorial support the talks?" ask "What about the
+    talks?" (what it says of them is its answer, yes or no); "According to the author, who
     ended the siege?" and "Does the editorial say who ended the siege?" ask "Who ended the siege?"."""
     about = _ABOUT.match(question)
     if about:
