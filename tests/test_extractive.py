@@ -106,6 +106,8 @@ def test_asked_for_the_main_argument_it_quotes_the_summarys_tldr(desk: Newsdesk,
     ("What do the editors think?", True), ("Where does the newspaper stand?", True),
     ("Where does the editorial stand?", True), ("What line does the piece take?", True),
     ("What is the point of the article?", True), ("What does the editorial conclude?", True),
+    ("What is the editorial's main concern?", True), ("What is the central theme of the piece?", True),
+    ("What is the main concern about the siege?", False),
     ("What is the editorial's view on India?", False), ("Where does the editorial stand on talks?", False),
     ("What does the editorial say about India?", False), ("What is the key point of the siege?", False),
     ("What is the main argument against talks?", False), ("What does the editorial call for?", False)])

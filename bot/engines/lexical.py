@@ -66,7 +66,8 @@ _ACCORDING = re.compile(
     r"(?=(?:who|what|when|where|why|how|which)\b)|"
     rf",? (?:according to|in the view of) {_PIECE}(?=\s*\??\s*$)", re.IGNORECASE)
 _ASKS_THESIS = re.compile(
-    r"\b(main|central|chief|overall|key|core) (argument|point|message|claim|thesis|idea|takeaway)"
+    r"\b(main|central|chief|overall|key|core|biggest) (argument|point|message|claim|thesis|idea|takeaway|concern|"
+    r"worry|theme|focus|conclusion|lesson|complaint|criticism)"
     rf"( (of|in) {_PIECE})?\s*\??\s*$|"
     r"\b(gist|thrust|bottom line|tl;? ?dr|in a nutshell)\b|"
     rf"^\s*what( is|'s) {_PIECE}('s)? (about|arguing|saying)\s*\??\s*$|"
