@@ -208,6 +208,7 @@ def test_a_rhetorical_question_in_the_editorial_is_not_quoted_as_the_answer(desk
     ("What did the British say?", "Britain said nothing.", []),
     ("Who spoke on Friday in March?", "Nobody spoke.", []),
     ("What did the President say?", "Nobody spoke.", []),
+    ("What did the \u00c9lys\u00e9e say?", "Paris spoke.", ["\u00c9lys\u00e9e"]),
     ("What did India say?", "Pakistan and Afghanistan spoke; the ISPR did not.", ["India"])])
 def test_the_names_a_question_asks_about_are_looked_for_in_the_text(question: str, text: str,
                                                                     names: list[str]) -> None:

@@ -78,7 +78,7 @@ _ASKS_THESIS = re.compile(
     rf"^\s*where does {_PIECE} stand\s*\??\s*$",
     re.IGNORECASE)
 # Runs of capitalised words in a question name who or what it asks about; these capitalised words do not.
-_CAPITALISED = re.compile(r"[A-Z][A-Za-z\-]*(?:\.[A-Z])*")
+_LETTERS = re.compile(r"[^\W\d_][^\W_]*(?:-[^\W_]+)*(?:\.[^\W\d_])*")  # a word of letters: "U.S", "al-Masri"
 _NOT_NAMES = frozenset({
     "what", "who", "whom", "whose", "when", "where", "why", "how", "which", "did", "does", "do", "is", "are", "was",
     "were", "has", "have", "had", "will", "would", "can", "could", "should", "the", "a", "an", "in", "on", "at", "of",
@@ -180,8 +180,8 @@ def unnamed(question: str, text: str) -> list[str]:
 
 def _name_word(word: str) -> str:
     """The word as part of a name ("Obama's" gives "Obama"), or "" for a word that is not one."""
-    found = _CAPITALISED.match(word.strip("\"'()\u201c\u201d\u2018\u2019"))
-    name = re.sub(r"['\u2019]s?$", "", found.group(0)) if found else ""
+    found = _LETTERS.match(word.strip("\"'()\u201c\u201d\u2018\u2019"))
+    name = found.group(0) if found and found.group(0)[0].isupper() else ""
     plain = name.lower().rstrip(".")
     return name if len(name) > 1 and not {plain, plain.removesuffix("s")} & _NOT_NAMES else ""
 
