@@ -181,9 +181,6 @@ def _run(desk: Newsdesk, args: argparse.Namespace) -> int:
             raise BadInput("`newsdesk train reader` needs --data FILE.jsonl, or --average WEIGHTS ... to average "
                            "trained files.")
 
-        if args.questions and len(args.questions) not in (1, len(args.data)):
-            raise BadInput(f"--questions was given {len(args.questions)} times for {len(args.data)} --data files: "
-                           "give it once, or once per file.")
         report = train_reader(args.data, args.out, questions=args.questions or 7_000, seed=args.seed,
                               start=args.start, steps=args.steps,
                               turned=TURNED_SHARE if args.turned is None else args.turned,

@@ -24,6 +24,7 @@ from typing import Any
 
 from bot.cleaning import normalise
 from bot.embedder import default_model_dir
+from bot.errors import BadInput
 from bot.sentences import split_sentences
 from bot.unanswerable import WordVectors, affirmed, contrary, exchanged, replaced, swapped, words
 from bot.unanswerable import inverted as invert
@@ -162,16 +163,16 @@ def train_reader(data: Path | Sequence[Path], out: Path, *, questions: int | Seq
 
     from bot.answer_reader import MAX_TOKENS, load_network, reader_network
 
+    files = [data] if isinstance(data, Path) else list(data)
+    counts = [questions] if isinstance(questions, int) else list(questions)
+    if len(counts) == 1:
+        counts *= len(files)
+    if len(counts) != len(files):
+        raise BadInput(f"{len(counts)} question counts for {len(files)} data files: give one, or one per file.")
     random.seed(seed)
     torch.manual_seed(seed)
     if threads:
         torch.set_num_threads(threads)
-    files = [data] if isinstance(data, Path) else list(data)
-    counts = [questions] * len(files) if isinstance(questions, int) else list(questions)
-    if len(counts) == 1:
-        counts *= len(files)
-    if len(counts) != len(files):
-        raise ValueError(f"{len(counts)} question counts for {len(files)} data files: give one, or one per file")
     groups = [group for path, count in zip(files, counts, strict=True) for group in
               reader_groups(read_squad(path), questions=count, seed=seed, turned=turned, rewritten=rewritten,
                             inverted=inverted, unanswered=unanswered)]
