@@ -13,10 +13,10 @@ from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from bot.cleaning import without_surrogates
-from bot.errors import BadInput, short
+from bot.errors import BadInput, LibraryBusy, short
 from bot.ledger import Subscription
 from bot.messages import Reply, Request
-from bot.render import HELP, answer_text, editorials_text, summary_text
+from bot.render import HELP, answer_text, editorials_text, repeat_note, summary_text
 from bot.schedule import next_slot, parse_clock, parse_zone
 from bot.summary import LENGTHS
 
@@ -60,7 +60,7 @@ def dispatch(desk: Newsdesk, request: Request) -> list[Reply]:
         else:
             replies = [Reply(text=f"newsdesk has no command “{word[:40]}”; type help to see what it does.",
                              is_error=True, private=True)]
-    except BadInput as error:
+    except (BadInput, LibraryBusy) as error:
         replies = [Reply(text=str(error), is_error=True, private=True)]
     except Exception:
         log.exception("%s command %r failed", request.platform, command)
@@ -73,16 +73,19 @@ def dispatch(desk: Newsdesk, request: Request) -> list[Reply]:
 
 def _summarize(desk: Newsdesk, request: Request, text: str) -> list[Reply]:
     length, text = _option(text, "--length", LENGTHS)
-    if request.attachments:
-        editorial = desk.add(desk.reader.from_attachment(request.attachments[0]))
-    elif text:
-        editorial = desk.add(desk.reader.from_text(text))
+    repeated = False
+    if request.attachments or text:
+        source = request.attachments[0] if request.attachments else None
+        filed = desk.file(desk.reader.from_attachment(source) if source else desk.reader.from_text(text))
+        editorial, repeated = filed.editorial, filed.repeated
     else:
         current = desk.store.recall(request.conversation)
         if current is None:
             raise BadInput("Paste an editorial, a link, or attach a file after /summarize.")
         editorial = current
     summary = desk.summarize(editorial, length or "medium", platform=request.platform)
+    if repeated:
+        summary = replace(summary, notes=(*summary.notes, repeat_note(editorial)))
     desk.store.remember(request.conversation, editorial.id)
     return [Reply(text=summary_text(summary), summary=summary)]
 

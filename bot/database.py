@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Protocol
 
-from bot.errors import SettingsError
+from bot.errors import LibraryBusy, SettingsError
 from bot.fetcher import without_credentials
 from bot.schema import MIGRATIONS
 
@@ -63,8 +63,9 @@ class Transaction(Protocol):
     def executemany(self, sql: str, rows: Sequence[Sequence[object]]) -> None: ...
 
 
-def open_database(address: Path | str) -> Database:
-    """The database at `address`, migrated to the newest schema: a `postgresql://` URL or a SQLite file's path.
+def open_database(address: Path | str, busy_timeout: float = 10.0) -> Database:
+    """The database at `address`, migrated to the newest schema: a `postgresql://` URL or a SQLite file's path
+    (whose write lock, when another program holds it, is waited for up to `busy_timeout` seconds).
 
     Example:
         database = open_database("postgresql://newsdesk@db.internal/newsdesk")
@@ -72,25 +73,36 @@ def open_database(address: Path | str) -> Database:
     """
     if isinstance(address, str) and is_database_url(address):
         return PostgresDatabase(address)
-    return SQLiteDatabase(Path(address))
+    return SQLiteDatabase(Path(address), busy_timeout)
 
 
 class SQLiteDatabase:
-    """A SQLite file in WAL mode; `PRAGMA user_version` records how far its schema has come."""
+    """A SQLite file in WAL mode; `PRAGMA user_version` records how far its schema has come.
+
+    Another program holding the file's write lock is waited for up to `busy_timeout` seconds, then `LibraryBusy`
+    says so (nothing is written). Readers never wait for a writer (WAL), so listing the library works meanwhile.
+    """
 
     kind = "sqlite"
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, busy_timeout: float = 10.0) -> None:
         self.path = path
         self.address = str(path)
+        self.busy_timeout = busy_timeout
         path.parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.RLock()
-        self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None, timeout=10.0)
+        self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None, timeout=busy_timeout)
         self._db.row_factory = sqlite3.Row
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA foreign_keys=ON")
-        self._db.execute("PRAGMA busy_timeout=10000")
+        with self._busy():
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA foreign_keys=ON")
+            self._db.execute(f"PRAGMA busy_timeout={int(busy_timeout * 1000)}")
+        if self.schema_version < len(MIGRATIONS):  # only a schema to bring up to date needs the write lock
+            self._migrate()
+
+    def _migrate(self) -> None:
         with self.transaction() as db:
+            # read again under the lock: another process may have migrated since
             version = int(db.execute("PRAGMA user_version").fetchone()[0])
             for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
                 for statement in _statements(script):
@@ -99,28 +111,39 @@ class SQLiteDatabase:
 
     @property
     def schema_version(self) -> int:
-        with self._lock:
+        with self._lock, self._busy():
             return int(self._db.execute("PRAGMA user_version").fetchone()[0])
 
     def read(self, sql: str, parameters: Sequence[object] = ()) -> list[Row]:
-        with self._lock:
+        with self._lock, self._busy():
             return self._db.execute(sql, tuple(parameters)).fetchall()
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
         """BEGIN IMMEDIATE: the write lock is taken at the start, so a read-then-write is never stale."""
-        with self._lock:
+        with self._lock, self._busy():
             self._db.execute("BEGIN IMMEDIATE")
             try:
                 yield self._db
+                self._db.execute("COMMIT")
             except BaseException:
-                self._db.execute("ROLLBACK")
+                if self._db.in_transaction:
+                    self._db.execute("ROLLBACK")
                 raise
-            self._db.execute("COMMIT")
 
     def close(self) -> None:
         with self._lock:
             self._db.close()
+
+    @contextmanager
+    def _busy(self) -> Iterator[None]:
+        """SQLite's "database is locked" (another program kept the lock past the busy timeout) as `LibraryBusy`."""
+        try:
+            yield
+        except sqlite3.OperationalError as error:
+            if error.sqlite_errorcode & 0xFF not in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED):
+                raise
+            raise LibraryBusy(self.busy_timeout) from error
 
 
 class PostgresDatabase:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-__all__ = ["BadInput", "SettingsError", "short"]
+__all__ = ["BadInput", "LibraryBusy", "SettingsError", "short"]
 
 
 class BadInput(ValueError):
@@ -15,6 +15,20 @@ class BadInput(ValueError):
 
 class SettingsError(RuntimeError):
     """A setting is missing or wrong; the message names the variable to set."""
+
+
+class LibraryBusy(RuntimeError):
+    """Another program held the library's database locked for longer than newsdesk waits; nothing was changed, and
+    the message (one sentence, fit for a chat reply) says to try again.
+
+    Example:
+        raise LibraryBusy(10.0)   ->  "The library is locked by another program (for over 10 seconds) ..."
+    """
+
+    def __init__(self, waited: float) -> None:
+        super().__init__(f"The library is locked by another program (for over {waited:g} seconds); nothing was "
+                         "changed, so try again in a moment.")
+        self.waited = waited
 
 
 def short(text: str, limit: int = 80) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
@@ -27,11 +28,20 @@ from bot.summary import LENGTHS, Summary
 if TYPE_CHECKING:
     from bot.digest import DigestDesk
 
-__all__ = ["Newsdesk"]
+__all__ = ["Filed", "Newsdesk"]
 
 log = logging.getLogger(__name__)
 
 _MAX_QUESTION = 1_000  # a question, not a pasted article: longer ones are a paste into the wrong command
+
+
+@dataclass(frozen=True)
+class Filed:
+    """What `Newsdesk.file` did with an editorial: the stored one, and whether the text that came in (read from a
+    paste, a file or a link) was already in the library, perhaps under another title: the stored title stands."""
+
+    editorial: Editorial
+    repeated: bool
 
 
 class Newsdesk:
@@ -56,13 +66,25 @@ class Newsdesk:
         self.library = LibraryIndex(store, self._sentence_vectors)
 
     def add(self, editorial: Editorial) -> Editorial:
-        """Store an editorial (once, however often it arrives) with its sentence vectors, in one transaction."""
+        """Store an editorial (once, however often it arrives) with its sentence vectors, in one transaction; return
+        the stored one."""
+        return self.file(editorial).editorial
+
+    def file(self, editorial: Editorial) -> Filed:
+        """`add`, saying whether the text was already in the library (a repeat keeps its stored title and date),
+        for the replies that tell the user so.
+
+        Example:
+            filed = desk.file(desk.reader.from_text(pasted))
+            filed.repeated, filed.editorial.title    ->  True, "Security stocktaking" (whatever the paste's title)
+        """
         known = self.store.get(editorial.id)
         if known is not None and known.sha256 == editorial.sha256:
             self.index(known)
-            return known
+            return Filed(known, repeated=editorial.stored_at is None)  # not when it was named by its stored id
         vectors = self.embedder.encode(editorial.sentences)
-        return self.store.save(editorial, vectors=(self.embedder.name, vectors))
+        # Another worker storing the same text at this very moment counts as new here: the store keeps it once.
+        return Filed(self.store.save(editorial, vectors=(self.embedder.name, vectors)), repeated=False)
 
     def index(self, editorial: Editorial) -> Indexed:
         """The editorial with its sentence vectors, computed once and then read from the store."""

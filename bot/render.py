@@ -11,8 +11,8 @@ from bot.answer import Answer
 from bot.editorial import Editorial
 from bot.summary import Point, Summary
 
-__all__ = ["HELP", "PLAIN", "Markup", "answer_body", "answer_text", "dateline", "editorials_text", "split_text",
-           "summary_text"]
+__all__ = ["HELP", "PLAIN", "Markup", "answer_body", "answer_text", "dateline", "editorials_text", "repeat_note",
+           "split_text", "summary_text"]
 
 HELP = """newsdesk reads editorials and tells you what they say.
 
@@ -104,6 +104,17 @@ def editorials_text(editorials: Sequence[Editorial]) -> str:
         return "The library is empty: summarise an editorial with /summarize to add it."
     return "\n".join(f"{e.id}  {e.title}" + (f" ({e.published:%d %b %Y})" if e.published else "")
                      + f" — {len(e.sentences)} sentences" for e in editorials)
+
+
+def repeat_note(stored: Editorial, what: str = "This text") -> str:
+    """What a reply says when the text sent was already in the library: it keeps its stored title and date.
+
+    Example:
+        repeat_note(filed.editorial)  ->  "This text is already in the library as “Security stocktaking” (stored
+        07 Dec 2025)."
+    """
+    when = f" (stored {stored.stored_at:%d %b %Y})" if stored.stored_at else ""
+    return f"{what} is already in the library as “{stored.title}”{when}."
 
 
 def split_text(text: str, limit: int) -> list[str]:

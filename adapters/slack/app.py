@@ -159,7 +159,8 @@ def build_app(desk: Newsdesk, settings: Settings, *, client: WebClient | None = 
             respond(text="That editorial is no longer in the library.", response_type="ephemeral",
                     replace_original=False)
             return
-        wanted = [int(n) for n in numbers.split(",") if n.isdigit() and 0 < int(n) <= len(editorial.sentences)]
+        wanted = [int(n) for n in numbers.split(",")  # ASCII digits only: "²".isdigit() is True
+                  if n.isascii() and n.isdigit() and 0 < int(n) <= len(editorial.sentences)]
         channel = str((body.get("channel") or {}).get("id", ""))
         delivery = Delivery(client, channel, thread=None, user=str(body["user"]["id"]))
         respond_all(respond, [(True, message) for message in quotes(editorial, wanted)], delivery)
@@ -187,6 +188,8 @@ def slack_poster(client: WebClient, installations: InstallationStore | None = No
     def posting_client(subscription: Subscription) -> WebClient:
         if installations is None:
             return app_client
+        # The subscription knows its workspace, not its Enterprise Grid organisation: the store finds the workspace's
+        # install under whichever organisation it was made.
         bot = installations.find_bot(enterprise_id=None, team_id=subscription.workspace)
         if bot is None or not bot.bot_token:
             raise RuntimeError(f"newsdesk is not installed in Slack workspace {subscription.workspace} any more")

@@ -107,7 +107,16 @@ class StoreInstallations(InstallationStore):
         if not rows and enterprise_id and not is_enterprise_install:  # an org-wide install covers its workspaces
             rows = self.store.read("SELECT bot, installer FROM installations WHERE key = ?",
                                    (_key(enterprise_id, team_id, True),))
+        if not rows and enterprise_id is None and team_id and not is_enterprise_install:
+            rows = self._workspace_rows(team_id)
         return rows[0] if rows else None
+
+    def _workspace_rows(self, team_id: str) -> list[Any]:
+        """The install of a workspace whatever Enterprise Grid organisation it belongs to (a team id is unique across
+        Slack): a digest knows only the workspace it was subscribed in."""
+        rows = self.store.read("SELECT key, bot, installer FROM installations WHERE key LIKE ? "
+                               "ORDER BY installed_at DESC", (f"slack:%:{team_id}",))
+        return [row for row in rows if str(row["key"]).split(":", 2)[2] == team_id]  # LIKE's _ matches any letter
 
 
 class StoreStates(OAuthStateStore):
