@@ -30,7 +30,8 @@ def build_newsdesk(settings: Settings, *, clock: Callable[[], datetime] = utc_no
     return Newsdesk(
         settings=settings,
         store=Store(settings.database, clock=clock),
-        reader=Reader(fetcher, max_chars=settings.max_chars, max_bytes=settings.max_bytes),
+        reader=Reader(fetcher, max_chars=settings.max_chars, max_bytes=settings.max_bytes,
+                      read_seconds=settings.read_seconds),
         embedder=embedder,
         engine=make_engine(settings, embedder),
     )

@@ -9,11 +9,12 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import PurePosixPath
 
-from bot.cleaning import decode_text
+from bot.cleaning import decode_text, printable
 from bot.editorial import find_date
 from bot.errors import BadInput, short
+from bot.isolation import run_contained
 
-__all__ = ["CONTENT_TYPES", "Document", "read_document"]
+__all__ = ["CONTENT_TYPES", "READ_MEMORY", "READ_SECONDS", "Document", "read_document"]
 
 log = logging.getLogger(__name__)
 
@@ -22,6 +23,11 @@ _EXTENSIONS = {".txt": "text", ".text": "text", ".md": "text", ".markdown": "tex
 _ARTICLE_WORDS = 12  # fewer words than this on a page is navigation, not an article
 CONTENT_TYPES = {"text/plain": "text", "text/markdown": "text", "text/html": "html",
                  "application/xhtml+xml": "html", "application/pdf": "pdf"}
+READ_SECONDS = 20.0  # settings.read_seconds's default
+# The address space a PDF or HTML read may take beyond the reading process's own: a long editorial needs tens of
+# megabytes, so only a file built to inflate meets this.
+READ_MEMORY = 1 << 30
+_PARSERS = ("bot.documents", "pypdf", "trafilatura")  # what the fork server imports once for every read
 
 
 @dataclass(frozen=True)
@@ -34,21 +40,29 @@ class Document:
     byline: str | None = None
 
 
-def read_document(data: bytes, name: str, content_type: str | None = None) -> Document:
+def read_document(data: bytes, name: str, content_type: str | None = None, *, seconds: float = READ_SECONDS,
+                  memory: int = READ_MEMORY) -> Document:
     """Read a .txt, .md, .html or .pdf file (by extension, content type, or its first bytes).
 
-    Raises BadInput with one sentence for binary files, corrupt PDFs, pages with no article,
-    text that is not UTF-8, and file types newsdesk does not read.
+    PDFs and web pages are parsed in a child process that is stopped after `seconds` or past `memory` bytes
+    (bot/isolation.py), since a few kilobytes can be built to keep a parser busy for minutes or inflate into
+    gigabytes. Raises BadInput with one sentence for binary files, corrupt PDFs, pages with no article, text that
+    is not UTF-8, file types newsdesk does not read, and files that take too long or too much memory to read.
+    Titles and bylines come without terminal escapes or control characters.
 
     Example:
         read_document(Path("op-ed.html").read_bytes(), "op-ed.html").text
     """
+    name = printable(name)  # it is quoted in the sentences below, which a terminal shows
     kind = _kind(data, name, content_type)
-    if kind == "pdf":
-        return _read_pdf(data, name)
-    if kind == "html":
-        return _read_html(data, name)
-    return Document(text=_decode(data, name))
+    if kind == "text":
+        return Document(text=_decode(data, name))
+    reader = _read_pdf if kind == "pdf" else _read_html
+    document = run_contained(reader, data, name, seconds=seconds, memory=memory, what=short(name),
+                             preload=_PARSERS)
+    # The metadata a file declares is shown as it is (a title on a terminal, in Slack, in JSON): no escapes in it.
+    return Document(text=document.text, title=printable(document.title or "") or None,
+                    published=document.published, byline=printable(document.byline or "") or None)
 
 
 def _kind(data: bytes, name: str, content_type: str | None) -> str:
@@ -105,13 +119,13 @@ def _read_pdf(data: bytes, name: str) -> Document:
         title = reader.metadata.title if reader.metadata else None
     except BadInput:
         raise
-    except (PyPdfError, ValueError, KeyError, TypeError, OSError) as error:
+    except (PyPdfError, ValueError, KeyError, TypeError, OSError, RecursionError) as error:
         log.info("unreadable PDF %s: %s", name, error)
         raise BadInput(f"{short(name)} is not a PDF newsdesk can read: it may be damaged.") from None
     text = "\n\n".join(_unwrap(page) for page in pages if page.strip())
     if not text.strip():
         raise BadInput(f"{short(name)} has no text layer (a scanned PDF?): send the text or a link instead.")
-    return Document(text=text, title=title or None)
+    return Document(text=text, title=str(title) if title else None)
 
 
 def _unwrap(page: str) -> str:

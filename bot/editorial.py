@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from bot.cleaning import normalise
+from bot.cleaning import normalise, printable
 from bot.errors import BadInput
 from bot.sentences import split_sentences
 
@@ -19,6 +19,7 @@ _DATE_PATTERNS = (
     (re.compile(rf"\b({_MONTHS})[a-z]*\.? (\d{{1,2}}),? (\d{{4}})\b", re.I), ("m", "d", "y")),
     (re.compile(r"\b(\d{4})-(\d{2})-(\d{2})(?!\d)"), ("y", "m", "d")),
 )
+_LINE_ENDS = re.compile(r"\r\n?")
 _DATELINE = re.compile(r"\s*[–—|·,-]\s*[^–—|·]*\d{4}\s*$")
 _BYLINE = re.compile(r"^(by|from)\s+[A-Z][\w.'-]*(\s+[\w.'-]+){0,5}$", re.I)
 _MONTH_NUMBER = {name: n for n, name in enumerate(
@@ -84,13 +85,18 @@ def make_editorial(
 ) -> Editorial:
     """Normalise raw text, take its title/date/byline lines off the top, and number its sentences.
 
-    Metadata passed in (from an HTML page's tags, say) wins over what the text's head suggests.
+    Metadata passed in (from an HTML page's tags, say) wins over what the text's head suggests. Terminal escapes
+    and control characters are taken out of every field here, so nothing downstream (a terminal, Slack, Discord,
+    JSON) shows what a file or a page smuggled in.
 
     Example:
         editorial = make_editorial(Path("seeds/dawn-...txt").read_text(), source="seeds/dawn-...txt")
         editorial.title  ->  "Security stocktaking"
     """
-    text = normalise(raw)
+    # Escapes go before normalise sees them, or it would take the ESC and leave "[2J"; line ends are made plain
+    # first, so the carriage returns of old files still end lines.
+    text = normalise(printable(_LINE_ENDS.sub("\n", raw)))
+    title, byline = _field(title), _field(byline)
     if not text:
         raise BadInput("There is no text to read: paste an editorial, a link, or attach a file.")
     head_title, head_date, head_byline, body = _split_head(text)
@@ -102,11 +108,16 @@ def make_editorial(
         id=sha256[:10],
         sha256=sha256,
         title=title or head_title or _title_from(sentences[0]),
-        source=source,
+        source=printable(source),
         sentences=sentences,
         published=published or head_date,
         byline=byline or head_byline,
     )
+
+
+def _field(value: str | None) -> str | None:
+    """A title or byline passed in, on one line and printable; None when nothing is left of it."""
+    return (" ".join(printable(value).split()) or None) if value else None
 
 
 def _split_head(text: str) -> tuple[str | None, date | None, str | None, str]:

@@ -19,7 +19,7 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import SplitResult, urljoin, urlsplit, urlunsplit
+from urllib.parse import SplitResult, quote, urljoin, urlsplit, urlunsplit
 
 import urllib3
 from urllib3.connection import HTTPConnection, HTTPSConnection
@@ -37,6 +37,9 @@ log = logging.getLogger(__name__)
 
 MAX_REDIRECTS = 5
 _REDIRECTS = {301, 302, 303, 307, 308}
+# What a request line keeps as it is: the reserved characters and "%" (a link's own escapes); everything else (another
+# script, a space, a control character) goes as UTF-8 percent escapes, as a browser sends it.
+_URL_SAFE = "!#$%&'()*+,/:;=?@[]~"
 Resolver = Callable[..., list[tuple[Any, ...]]]
 
 
@@ -111,12 +114,14 @@ class Fetcher:
         accepted = frozenset(accept)
         deadline = time.monotonic() + self.timeout
         for _ in range(MAX_REDIRECTS + 1):
-            connection, response = self._open(url, deadline)
+            connection, response, sock = self._open(url, deadline)
             try:
                 if response.status in _REDIRECTS:
                     location = response.headers.get("Location")
                     if not location:
                         raise BadInput(f"{_host(url)} sent a redirect with no address to follow.")
+                    with contextlib.suppress(UnicodeError):  # headers arrive as Latin-1; servers send UTF-8
+                        location = location.encode("latin-1").decode("utf-8")
                     url = urljoin(url, location)
                     continue
                 if response.status >= 400:
@@ -125,14 +130,16 @@ class Fetcher:
                 if media not in accepted:
                     raise BadInput(f"That link is {short(media, 60) or 'of no declared type'}, not a web page, text "
                                    "or PDF.")
-                data = self._read(connection, response, url, deadline)
+                data = self._read(sock, response, url, deadline)
                 return Fetched(url=without_credentials(url), content_type=media, data=data)
             finally:
+                response.close()
                 connection.close()
         raise BadInput(f"That link redirects more than {MAX_REDIRECTS} times, so newsdesk stopped following it.")
 
-    def _open(self, url: str, deadline: float) -> tuple[HTTPConnection, urllib3.BaseHTTPResponse]:
-        """Connect to the checked address and read the response head, cut off at the deadline."""
+    def _open(self, url: str, deadline: float) -> tuple[HTTPConnection, urllib3.BaseHTTPResponse, socket.socket]:
+        """Connect to the checked address and read the response head, cut off at the deadline; the socket comes
+        back too, for the body's deadline to cut."""
         parts, host, port = _parse(url)
         address = self._checked_address(host, port)
         left = max(deadline - time.monotonic(), 0.01)
@@ -142,9 +149,9 @@ class Fetcher:
                                          assert_hostname=host)
         else:
             connection = HTTPConnection(address, port, timeout=min(self.timeout, left))
-        path = parts.path or "/"
+        path = quote(parts.path or "/", safe=_URL_SAFE, errors="surrogatepass")
         if parts.query:
-            path += "?" + parts.query
+            path += "?" + quote(parts.query, safe=_URL_SAFE, errors="surrogatepass")
         default_port = port == (443 if parts.scheme == "https" else 80)
         headers = {
             "Host": host if default_port else f"{host}:{port}",
@@ -154,8 +161,11 @@ class Fetcher:
         try:
             with _Deadline(connection, deadline):
                 connection.request("GET", path, headers=headers, preload_content=False)
+                # Held now: when the server means to close the connection after the body (no Content-Length, say),
+                # getresponse() hands the socket to the response and the connection forgets it.
+                sock = connection.sock
                 response = connection.getresponse()
-            return connection, response
+            return connection, response, sock
         except (Urllib3Timeout, TimeoutError, _Expired):
             connection.close()
             raise BadInput(f"{short(host, 60)} did not answer within {self.timeout:g} seconds.") from None
@@ -182,15 +192,14 @@ class Fetcher:
                 raise BadInput(f"newsdesk does not open links to private or internal addresses ({short(host, 60)}).")
         return addresses[0]
 
-    def _read(self, connection: HTTPConnection, response: urllib3.BaseHTTPResponse, url: str,
-              deadline: float) -> bytes:
+    def _read(self, sock: socket.socket, response: urllib3.BaseHTTPResponse, url: str, deadline: float) -> bytes:
         declared = response.headers.get("Content-Length")
         if declared and declared.isdigit() and int(declared) > self.max_bytes:
             raise BadInput(f"That page is larger than newsdesk's limit of {self.max_bytes:,} bytes.")
         chunks: list[bytes] = []
         size = 0
         try:
-            with _Deadline(connection, deadline):
+            with _Deadline(sock, deadline):
                 for chunk in response.stream(65536):
                     size += len(chunk)
                     if size > self.max_bytes:
@@ -209,18 +218,19 @@ class _Expired(Exception):
 
 
 class _Deadline:
-    """Cut a connection off when the deadline passes, however slowly the server trickles bytes (a socket time-out
-    only bounds the wait for each byte); `_Expired` is raised instead of whatever the cut-off read raised."""
+    """Cut a connection (its socket, or the socket itself) off when the deadline passes, however slowly the server
+    trickles bytes (a socket time-out only bounds the wait for each byte, and a buffered read waits for a whole
+    chunk); `_Expired` is raised instead of whatever the cut-off read raised."""
 
-    def __init__(self, connection: HTTPConnection | None, deadline: float) -> None:
-        self.connection = connection
+    def __init__(self, target: HTTPConnection | socket.socket | None, deadline: float) -> None:
+        self.target = target
         self.expired = threading.Event()
         self.timer = threading.Timer(max(deadline - time.monotonic(), 0.0), self._cut)
         self.timer.daemon = True
 
     def _cut(self) -> None:
         self.expired.set()
-        sock = getattr(self.connection, "sock", None)
+        sock = self.target if isinstance(self.target, socket.socket) else getattr(self.target, "sock", None)
         if sock is not None:
             with contextlib.suppress(OSError):
                 sock.shutdown(socket.SHUT_RDWR)

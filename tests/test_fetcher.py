@@ -258,3 +258,52 @@ def test_a_server_that_trickles_one_byte_at_a_time_is_cut_off_at_the_deadline() 
             open_fetcher(allow_private=True, timeout=1.0).fetch(f"http://127.0.0.1:{listener.getsockname()[1]}/")
         assert time.monotonic() - started < 2.5
     listener.close()
+
+
+def test_a_body_of_no_declared_length_dripped_a_byte_a_second_is_cut_off_at_the_deadline() -> None:
+    """With no Content-Length the body ends when the server closes: the deadline must still cut it, though each
+    byte comes well within the socket's time-out."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    stop = threading.Event()
+
+    def drip() -> None:
+        connection, _ = listener.accept()
+        with connection:
+            connection.recv(4096)
+            connection.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\n\r\n<p>")
+            while not stop.wait(1.0):
+                try:
+                    connection.sendall(b"x")
+                except OSError:
+                    return
+
+    outcome: list[object] = []
+
+    def fetch() -> None:
+        try:
+            outcome.append(open_fetcher(allow_private=True, timeout=2.0).fetch(
+                f"http://127.0.0.1:{listener.getsockname()[1]}/"))
+        except BadInput as error:
+            outcome.append(error)
+
+    threading.Thread(target=drip, daemon=True).start()
+    fetcher = threading.Thread(target=fetch, daemon=True)
+    fetcher.start()
+    fetcher.join(10)  # a bound on the test, not a speed target: uncut, the drip never ends
+    stop.set()
+    listener.close()
+    assert not fetcher.is_alive(), "the fetch was still reading after 10 seconds"
+    assert isinstance(outcome[0], BadInput) and "did not answer within 2 seconds" in str(outcome[0])
+
+
+def test_links_and_redirects_that_are_not_plain_ascii_are_sent_percent_encoded(web: Loopback) -> None:
+    """A slug in another script, a space or a control character in a link or a Location header is sent the way a
+    browser sends it, not raised from inside http.client."""
+    web.route("/caf%C3%A9", body=PAGE, headers={"Content-Type": "text/html"})
+    web.route("/a%20b%1B[2J", body=PAGE, headers={"Content-Type": "text/html"})
+    web.route("/moved", status=302, headers={"Location": "/café".encode().decode("latin-1")})  # UTF-8, as sent
+    fetcher = open_fetcher(allow_private=True)
+    assert fetcher.fetch(web.url("/café")).data == PAGE
+    assert fetcher.fetch(web.url("/a b\x1b[2J")).data == PAGE
+    assert fetcher.fetch(web.url("/moved")).data == PAGE
+    assert [path for path, _ in web.seen] == ["/caf%C3%A9", "/a%20b%1B[2J", "/moved", "/caf%C3%A9"]
