@@ -1,12 +1,18 @@
-"""`newsdesk serve`: start every adapter whose tokens are configured, or the console when none is."""
+"""`newsdesk serve`: start every adapter whose tokens are configured, or the console when none is.
+
+SIGTERM (systemd, docker) and SIGINT (Ctrl-C) end it the same clean way as the end of the console's input: the stop
+is set, the adapters closed, the newsroom rounds finished, exit status 0.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import getpass
 import logging
+import signal
 import sys
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TextIO
@@ -20,7 +26,7 @@ from bot.messages import Reply, conversation_key
 from bot.newsdesk import Newsdesk
 from bot.shipped import SEEDS
 
-__all__ = ["SEEDS", "console_poster", "newsroom_rounds", "open_console", "serve"]
+__all__ = ["SEEDS", "console_poster", "newsroom_rounds", "open_console", "polling_rounds", "serve"]
 
 log = logging.getLogger(__name__)
 
@@ -33,8 +39,9 @@ PLATFORMS = {
 
 def newsroom_rounds(desk: Newsdesk, posters: dict[str, Poster], stop: threading.Event,
                     clock: Callable[[], datetime] = lambda: datetime.now(UTC), tick: float = 30.0) -> None:
-    """Poll the feeds and the inbox on their interval and post the digests that fall due, until `stop`."""
-    from bot.feeds import poll_all
+    """Post the digests that fall due, every `tick` seconds, while a thread of its own polls the feeds and the inbox
+    on their interval (so a slow site never holds up a digest), until `stop`. Nothing that goes wrong in a round
+    ends the rounds: it is logged and the next round comes."""
 
     def post(subscription: Subscription, reply: Reply, *, key: str, check: bool) -> None:
         poster = posters.get(subscription.platform)
@@ -42,16 +49,38 @@ def newsroom_rounds(desk: Newsdesk, posters: dict[str, Poster], stop: threading.
             raise RuntimeError(f"no running adapter posts to {subscription.platform}")
         poster(subscription, reply, key=key, check=check)
 
+    polled = threading.Event()  # until the first poll is done, a digest with nothing in it yet waits for it
+    polling = threading.Thread(target=polling_rounds, args=(desk, stop, clock, tick, polled),
+                               name="newsroom-polling", daemon=True)
+    polling.start()
+    try:
+        while not stop.is_set():
+            try:
+                desk.digests.deliver_due(clock(), post, settled=polled.is_set())
+            except Exception:
+                log.exception("digest delivery failed; it is tried again on the next round")
+            stop.wait(tick)
+    finally:
+        polling.join(timeout=60)
+
+
+def polling_rounds(desk: Newsdesk, stop: threading.Event, clock: Callable[[], datetime], tick: float,
+                   polled: threading.Event | None = None) -> None:
+    """Poll the feeds and the inbox every NEWSDESK_POLL_MINUTES until `stop`, setting `polled` after each poll."""
+    from bot.feeds import poll_all
+
     next_poll = clock()
     while not stop.is_set():
         now = clock()
         if now >= next_poll:
-            poll_all(desk, round_at=now)
             next_poll = now + timedelta(minutes=desk.settings.poll_minutes)
-        try:
-            desk.digests.deliver_due(clock(), post)
-        except Exception:
-            log.exception("digest delivery failed; it is retried on the next round")
+            try:
+                poll_all(desk, round_at=now, stop=stop)
+            except Exception:
+                log.exception("polling failed; it is tried again in %g minutes", desk.settings.poll_minutes)
+            finally:
+                if polled is not None:
+                    polled.set()
         stop.wait(tick)
 
 
@@ -74,33 +103,65 @@ def serve(desk: Newsdesk, stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdout
         serve(build_newsdesk(load_settings()))    # what `newsdesk serve` does
     """
     stop = stop or threading.Event()
-    desk.warm_up()  # the first answer after a start is as fast as the tenth
-    posters, closers = _start_platforms(desk)
-    if not posters:
-        hints = "; ".join(f"{platform}: set {' and '.join(names)}" for platform, names in PLATFORMS.items())
-        why = "could start (the log says why)" if desk.settings.platforms else "is configured"
-        print(f"No chat platform {why}, so newsdesk opens the console. To reach Slack or Discord, put their "
-              f"tokens in .env ({hints}).", file=stdout)
-        posters = {"console": console_poster(stdout)}
-    rounds = threading.Thread(target=newsroom_rounds, args=(desk, posters, stop), name="newsroom-rounds",
-                              daemon=True)
-    rounds.start()
+    closers: list[Callable[[], None]] = []
+    rounds: threading.Thread | None = None
+    with _signals_stop(stop) as received:
+        try:
+            desk.warm_up()  # the first answer after a start is as fast as the tenth
+            posters, closers = _start_platforms(desk)
+            if not posters:
+                hints = "; ".join(f"{platform}: set {' and '.join(names)}" for platform, names in PLATFORMS.items())
+                why = "could start (the log says why)" if desk.settings.platforms else "is configured"
+                print(f"No chat platform {why}, so newsdesk opens the console. To reach Slack or Discord, put their "
+                      f"tokens in .env ({hints}).", file=stdout)
+                posters = {"console": console_poster(stdout)}
+            rounds = threading.Thread(target=newsroom_rounds, args=(desk, posters, stop), name="newsroom-rounds",
+                                      daemon=True)
+            rounds.start()
+            if "console" in posters:
+                open_console(desk, stdin=stdin, stdout=stdout, seeds=SEEDS)
+            else:
+                log.info("newsdesk is ready: serving %s from the %s library at %s as worker %s; Ctrl-C or SIGTERM "
+                         "stops it", ", ".join(sorted(posters)), desk.store.database.kind,
+                         desk.store.database.address, desk.ledger.worker)
+                while not stop.wait(1.0):
+                    pass
+        except KeyboardInterrupt:
+            log.info("newsdesk stopping (%s)", received[0] if received else "interrupted")
+        finally:
+            stop.set()  # from here on a second signal is ignored: the shutdown finishes
+            for close in closers:
+                try:
+                    close()
+                except Exception:
+                    log.exception("an adapter did not close cleanly")
+            if rounds is not None:
+                rounds.join(timeout=60)  # a round in progress finishes before the interpreter tears threads down
+            log.info("newsdesk stopped" + (": the newsroom rounds were still busy" if rounds and rounds.is_alive()
+                                            else ""))
+
+
+@contextlib.contextmanager
+def _signals_stop(stop: threading.Event) -> Iterator[list[str]]:
+    """While serving, SIGTERM and SIGINT both raise KeyboardInterrupt in the main thread (the console's read, the
+    platforms' wait), once: after `stop` is set they are ignored, so the shutdown is never cut short. Yields the
+    names of the signals received. Only the main thread can take signals; elsewhere nothing changes."""
+    received: list[str] = []
+    if threading.current_thread() is not threading.main_thread():
+        yield received
+        return
+
+    def end(signum: int, frame: object) -> None:
+        if not stop.is_set():
+            received.append(signal.Signals(signum).name)
+            raise KeyboardInterrupt
+
+    previous = {number: signal.signal(number, end) for number in (signal.SIGTERM, signal.SIGINT)}
     try:
-        if "console" in posters:
-            open_console(desk, stdin=stdin, stdout=stdout, seeds=SEEDS)
-        else:
-            log.info("newsdesk is ready: serving %s from the %s library at %s as worker %s; Ctrl-C stops it",
-                     ", ".join(sorted(posters)), desk.store.database.kind, desk.store.database.address,
-                     desk.ledger.worker)
-            while not stop.wait(1.0):
-                pass
-    except KeyboardInterrupt:
-        log.info("newsdesk stopping")
+        yield received
     finally:
-        stop.set()
-        for close in closers:
-            close()
-        rounds.join(timeout=60)  # a round in progress finishes before the interpreter tears its threads down
+        for number, handler in previous.items():
+            signal.signal(number, handler)
 
 
 def _start_platforms(desk: Newsdesk) -> tuple[dict[str, Poster], list[Callable[[], None]]]:

@@ -1,13 +1,18 @@
 """The `newsdesk` command: summarise, ask, add and list from a shell, or start the bot.
 
-Exit status: 0 on success, 2 on bad input (one sentence on stderr), 1 on an internal error.
+Exit status: 0 on success, 2 on bad input or a library another program keeps locked (one sentence on stderr), 1 on
+an internal error, and 141 (as for a Unix tool that SIGPIPE ended) when the reader of standard output goes away
+(`newsdesk editorials | head -1`), with nothing said.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import logging
+import os
+import re
 import sys
 from collections.abc import Sequence
 from dataclasses import replace
@@ -18,18 +23,22 @@ from typing import Any
 from bot.answer_reader import READER_WEIGHTS
 from bot.app import build_newsdesk
 from bot.editorial import Editorial
-from bot.errors import BadInput, SettingsError, short
+from bot.errors import BadInput, LibraryBusy, SettingsError, short
 from bot.evaluation.command import add_eval_parser, run_eval
 from bot.ingest import is_link
 from bot.messages import Attachment
-from bot.newsdesk import Newsdesk
-from bot.render import answer_text, editorials_text, summary_text
+from bot.newsdesk import Filed, Newsdesk
+from bot.render import answer_text, editorials_text, repeat_note, summary_text
 from bot.settings import load_settings
 from bot.summary import LENGTHS
 
 __all__ = ["main"]
 
 log = logging.getLogger("newsdesk")
+
+_MOST_LISTED = 1_000_000  # editorials one listing shows (SQLite's LIMIT takes at most 2**63 - 1)
+_DURATION = re.compile(r"([0-9]+)([mhd])", re.IGNORECASE)  # ASCII digits: "²h" passes str.isdigit()
+_SIGPIPE_STATUS = 141  # 128 + SIGPIPE: what a shell reports for a tool whose reader went away
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -49,7 +58,8 @@ def _parser() -> argparse.ArgumentParser:
     add = commands.add_parser("add", help="store editorials in the library")
     add.add_argument("sources", nargs="+", metavar="SOURCE")
 
-    commands.add_parser("editorials", help="list the stored editorials").add_argument("--limit", type=int, default=20)
+    commands.add_parser("editorials", help="list the stored editorials").add_argument(
+        "--limit", default="20", help=f"how many, newest first: 1 to {_MOST_LISTED:,} (default 20)")
     digest = commands.add_parser("digest", help="print a digest of the latest editorials")
     digest.add_argument("--since", default="24h", help="how far back: 24h, 90m, 2d (default 24h)")
     feeds = commands.add_parser("feeds", help="the RSS and Atom feeds newsdesk follows")
@@ -113,17 +123,28 @@ def main(argv: Sequence[str] | None = None) -> int:
         elif not logging.getLogger().handlers:
             logging.getLogger().addHandler(logging.NullHandler())  # not even Python's last-resort WARNING lines
         desk = build_newsdesk(settings)
-        return _run(desk, args)
-    except (BadInput, SettingsError) as error:
+        status = _run(desk, args)
+        sys.stdout.flush()  # here, where a reader that went away is still caught below
+        return status
+    except (BadInput, SettingsError, LibraryBusy) as error:
         print(f"newsdesk: {error}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        _stdout_to_devnull()
+        return _SIGPIPE_STATUS
     except Exception as error:
         log.debug("internal error", exc_info=True)
         print(f"newsdesk: internal error ({type(error).__name__}: {error}); "
               "run with NEWSDESK_LOG_LEVEL=DEBUG for details.", file=sys.stderr)
         return 1
+
+
+def _stdout_to_devnull() -> None:
+    """Point standard output at /dev/null, so Python's own flush at exit finds no closed pipe to complain about."""
+    with contextlib.suppress(OSError, ValueError):  # no file behind it (a test's capture): nothing to flush at exit
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
 
 
 def _log_to_stderr(level: str, secrets: list[str]) -> None:
@@ -149,7 +170,10 @@ class Redacting(logging.Formatter):
 
 def _run(desk: Newsdesk, args: argparse.Namespace) -> int:
     if args.command in ("summarize", "summarise"):
-        summary = desk.summarize(desk.add(_read(desk, args.source)), args.length, platform="cli")
+        filed = desk.file(_read(desk, args.source))
+        summary = desk.summarize(filed.editorial, args.length, platform="cli")
+        if filed.repeated:
+            summary = replace(summary, notes=(*summary.notes, repeat_note(filed.editorial)))
         _print(args, summary.to_json(), summary_text(summary))
     elif args.command == "ask":
         _ask(desk, args)
@@ -157,7 +181,7 @@ def _run(desk: Newsdesk, args: argparse.Namespace) -> int:
         return _add(desk, args)
     elif args.command == "digest":
         now = datetime.now(UTC)
-        digest = desk.digests.compose(now - _duration(args.since), now)
+        digest = desk.digests.compose(_since(args.since, now), now)
         _print(args, digest.to_json(), "\n\n".join(reply.text for reply in digest.replies()))
     elif args.command == "feeds":
         _feeds(desk, args)
@@ -195,7 +219,7 @@ def _run(desk: Newsdesk, args: argparse.Namespace) -> int:
     elif args.command == "eval":
         run_eval(desk, args)
     elif args.command == "editorials":
-        editorials = desk.store.latest(args.limit)
+        editorials = desk.store.latest(_limit(args.limit))
         _print(args, [_listing(e) for e in editorials], editorials_text(editorials))
     else:
         from adapters.serve import SEEDS, open_console, serve  # the CLI is where the adapters are composed
@@ -220,17 +244,20 @@ def _ask(desk: Newsdesk, args: argparse.Namespace) -> None:
 def _add(desk: Newsdesk, args: argparse.Namespace) -> int:
     from rich.progress import track
 
-    stored: list[Editorial] = []
+    filed: list[tuple[str, Filed]] = []
     failed = 0
     sources = track(args.sources, description="Adding editorials", transient=True) if len(args.sources) > 1 \
         else args.sources
     for source in sources:
         try:
-            stored.append(desk.add(_read(desk, source)))
+            filed.append((source, desk.file(_read(desk, source))))
         except BadInput as error:
             failed += 1
             print(f"newsdesk: {source}: {error}", file=sys.stderr)
-    _print(args, [_listing(e) for e in stored], editorials_text(stored) if stored else "Nothing was added.")
+    stored = [f.editorial for _, f in filed]
+    notes = [f"Note: {repeat_note(f.editorial, source)}" for source, f in filed if f.repeated]
+    _print(args, [_listing(f.editorial) | {"already_in_library": f.repeated} for _, f in filed],
+           "\n".join([editorials_text(stored), *notes]) if stored else "Nothing was added.")
     return 2 if failed else 0
 
 
@@ -257,19 +284,32 @@ def _poll(desk: Newsdesk, args: argparse.Namespace) -> int:
 
     reports = poll_all(desk, lambda urls: track(urls, description="Polling feeds", transient=True))
     listing = [{"source": r.source, "added": r.added, "corrected": r.corrected, "failed": r.failed,
-                "error": r.error} for r in reports]
-    text = "\n".join(f"{r.source}: " + (r.error or f"{r.added} new, {r.corrected} corrected, {r.failed} failed")
+                "left": r.left, "error": r.error} for r in reports]
+    text = "\n".join(f"{r.source}: " + (r.error or f"{r.added} new, {r.corrected} corrected, {r.failed} failed"
+                                         + (f", {r.left} left for the next poll (out of time)" if r.left else ""))
                      for r in reports) or "Nothing to poll: set NEWSDESK_FEEDS or NEWSDESK_INBOX, or add a feed."
     _print(args, listing, text)
     return 0
 
 
-def _duration(text: str) -> timedelta:
-    units = {"m": "minutes", "h": "hours", "d": "days"}
-    number, unit = text[:-1], text[-1:].lower()
-    if unit not in units or not number.isdigit():
+def _since(text: str, now: datetime) -> datetime:
+    """The start of `--since`'s window: `now` less a duration such as 90m, 24h or 2d."""
+    match = _DURATION.fullmatch(text.strip())
+    if match is None:
         raise BadInput(f"“{short(text)}” is not a duration: write it as 90m, 24h or 2d.")
-    return timedelta(**{units[unit]: int(number)})
+    units = {"m": "minutes", "h": "hours", "d": "days"}
+    if len(match[1]) <= 12:  # longer is past any calendar (and int() balks at thousands of digits)
+        with contextlib.suppress(OverflowError):
+            return now - timedelta(**{units[match[2].lower()]: int(match[1])})
+    raise BadInput(f"“{short(text)}” reaches back before the year 1: give a shorter time, such as 30d.")
+
+
+def _limit(text: str) -> int:
+    """`--limit` as a count of editorials, 1 to _MOST_LISTED."""
+    count = int(text) if re.fullmatch(r"\s*[0-9]{1,7}\s*", text) else 0
+    if not 1 <= count <= _MOST_LISTED:
+        raise BadInput(f"--limit takes a whole number of editorials from 1 to {_MOST_LISTED:,}, not “{short(text)}”.")
+    return count
 
 
 def _read(desk: Newsdesk, source: str) -> Editorial:

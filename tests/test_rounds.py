@@ -1,0 +1,412 @@
+"""serve's newsroom rounds under strain: a slow site, a hostile feed, a channel the bot was removed from, a restart
+mid-digest, and SIGTERM. Feeds are loopback web servers, Slack is the loopback Slack, signals go to a real child."""
+
+from __future__ import annotations
+
+import logging
+import os
+import queue
+import signal
+import subprocess
+import sys
+import textwrap
+import threading
+from collections import Counter
+from dataclasses import replace
+from datetime import datetime, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import pytest
+from slack_sdk import WebClient
+
+from adapters.serve import newsroom_rounds
+from adapters.slack.app import slack_poster
+from bot import Newsdesk, Reply, Settings, build_newsdesk
+from bot.embedder import Embedder
+from bot.feeds import FetchRound, poll_feed
+from bot.ledger import Ledger, Subscription
+
+from .fake_slack import BOT_TOKEN, Call, FakeSlack
+from .support import Loopback, send
+from .test_digest import Clock, article
+from .test_workers import DUE, FERRY, SUBSCRIBED, WATER
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def rss(items: list[tuple[str, str]]) -> bytes:
+    """A feed of (link, pubDate) items."""
+    entries = "".join(f"<item><title>{link.rsplit('/', 1)[-1]}</title><link>{link}</link><guid>{link}</guid>"
+                      f"<pubDate>{date}</pubDate></item>" for link, date in items)
+    return (f'<?xml version="1.0"?><rss version="2.0"><channel><title>Opinion</title>{entries}'
+            f"</channel></rss>").encode()
+
+
+def subscription(channel: str, platform: str = "test") -> Subscription:
+    return Subscription(f"{platform}:{channel}:", platform, channel, None, "07:30", "Asia/Karachi", None, SUBSCRIBED,
+                        None)
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock(SUBSCRIBED)
+
+
+def newsroom(tmp_path: Path, embedder: Embedder, clock: Clock, **fields: Any) -> Newsdesk:
+    return build_newsdesk(Settings(db_path=tmp_path / "rounds.db", allow_private_urls=True, **fields), clock=clock,
+                          embedder=embedder)
+
+
+class Gate:
+    """What loopback sites share: how many requests they hold at once (per Host header and in `all`), the highest
+    counts seen, and `open`, which held pages wait for (at most `hold` seconds); it opens by itself once `open_at`
+    requests are held at once."""
+
+    def __init__(self, open_at: int | None = None, hold: float = 60.0) -> None:
+        self.open_at = open_at
+        self.hold = hold
+        self.open = threading.Event()
+        self.busy: Counter[str] = Counter()
+        self.peak: Counter[str] = Counter()
+        self.lock = threading.Lock()
+        self.arrived: dict[str, threading.Event] = {}
+
+    def arrival(self, path: str) -> threading.Event:
+        with self.lock:
+            return self.arrived.setdefault(path, threading.Event())
+
+    def enter(self, host: str, path: str) -> None:
+        with self.lock:
+            for key in (host, "all"):
+                self.busy[key] += 1
+                self.peak[key] = max(self.peak[key], self.busy[key])
+            if self.open_at is not None and self.busy["all"] >= self.open_at:
+                self.open.set()
+        self.arrival(path).set()
+
+    def leave(self, host: str) -> None:
+        with self.lock:
+            self.busy[host] -= 1
+            self.busy["all"] -= 1
+
+
+class Held:
+    """A loopback site on `address` serving `pages`; those in `held` answer only once the gate is open."""
+
+    def __init__(self, address: str = "127.0.0.1", gate: Gate | None = None) -> None:
+        self.pages: dict[str, bytes] = {}
+        self.held: set[str] = set()
+        self.gate = gate or Gate()
+        site = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                host = self.headers.get("Host", "").split(":")[0]
+                site.gate.enter(host, self.path)
+                try:
+                    if self.path in site.held:
+                        site.gate.open.wait(site.gate.hold)
+                    body = site.pages.get(self.path)
+                    kind = "application/rss+xml" if self.path.endswith(".xml") else "text/html"
+                    send(self, 200 if body else 404, body or b"not here", {"Content-Type": kind})
+                finally:
+                    site.gate.leave(host)
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer((address, 0), Handler)
+        self.server.daemon_threads = True
+        self.base = f"http://{address}:{self.server.server_address[1]}"
+
+    def __enter__(self) -> Held:
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.gate.open.set()
+        self.server.shutdown()
+        self.server.server_close()
+
+
+# --- 7. A slow site never holds up a digest ------------------------------------------------------------------------
+
+def test_a_slow_poll_never_holds_up_a_due_digest(tmp_path: Path, embedder: Embedder, clock: Clock) -> None:
+    """The feed's one entry is held by its site until the digest is out: the digest goes while the poll waits."""
+    with Held() as site:
+        site.pages["/feed.xml"] = rss([(site.base + "/slow", "Tue, 24 Nov 2026 01:00:00 GMT")])
+        site.pages["/slow"] = article("Slow", WATER)
+        site.held = {"/slow"}
+        desk = newsroom(tmp_path, embedder, clock, feeds=(site.base + "/feed.xml",), fetch_timeout=20.0)
+        desk.ledger.subscribe(subscription("C1"))
+        desk.add(desk.reader.from_text(FERRY))  # already in the library: the digest has something to say
+        clock.now = DUE
+        stop = threading.Event()
+        seen: list[tuple[str, bool]] = []
+
+        def post(subscription: Subscription, reply: Reply, *, key: str, check: bool) -> None:
+            seen.append((reply.text, desk.ledger.feeds()[0].polled_at is not None))
+            if len(seen) == 2:
+                site.gate.open.set()  # the digest is out: the slow page may answer now
+                stop.set()
+
+        rounds = threading.Thread(target=newsroom_rounds, args=(desk, {"test": post}, stop, clock, 0.05))
+        rounds.start()
+        rounds.join(timeout=120)
+        stop.set()
+        assert not rounds.is_alive()
+        assert len(seen) == 2 and "ferry operator" in seen[1][0]
+        assert not any(polled for _, polled in seen)  # posted while the feed's poll was still waiting on its entry
+        desk.store.close()
+
+
+def test_a_feeds_entries_are_fetched_a_few_at_once_and_at_most_two_from_one_host(
+        tmp_path: Path, embedder: Embedder, clock: Clock) -> None:
+    """Six entries, three on each of two hosts; four threads, two a host. Every page waits until four requests are
+    out at once (or 3 s), so a fetcher taking one at a time never gets there."""
+    gate = Gate(open_at=4, hold=3.0)
+    with Held("127.0.0.1", gate) as one, Held("127.0.0.2", gate) as two:
+        links = []
+        for n, word in enumerate(("ten", "twenty", "thirty", "fifty", "sixty", "ninety")):
+            site = one if n < 3 else two
+            site.pages[f"/a{n}"] = article(f"A{n}", FERRY.replace("forty", word))
+            site.held.add(f"/a{n}")
+            links.append((f"{site.base}/a{n}", "Mon, 23 Nov 2026 06:00:00 GMT"))
+        one.pages["/feed.xml"] = rss(links)
+        desk = newsroom(tmp_path, embedder, clock, poll_threads=4, poll_per_host=2, fetch_timeout=20.0)
+        report = poll_feed(desk, desk.ledger, one.base + "/feed.xml")
+        assert gate.peak["all"] == 4  # four at once
+        assert gate.peak["127.0.0.1"] == gate.peak["127.0.0.2"] == 2  # never three from one host
+        assert (report.added, report.failed, report.left) == (6, 0, 0)
+        desk.store.close()
+
+
+def test_entries_not_fetched_within_the_rounds_time_are_left_for_the_next_round(
+        tmp_path: Path, embedder: Embedder, clock: Clock, caplog: pytest.LogCaptureFixture) -> None:
+    """One site, one fetch at a time, in the feed's order: the round's time runs out (on the round's own clock) once
+    the last entry is being fetched, so the first three are stored and the last is left, not recorded as seen."""
+    with Held() as site:
+        links = []
+        for n, text in enumerate((FERRY, WATER, FERRY.replace("ferry", "bus"), WATER.replace("water", "gas"))):
+            site.pages[f"/e{n}"] = article(f"E{n}", text)
+            links.append((f"{site.base}/e{n}", "Mon, 23 Nov 2026 06:00:00 GMT"))
+        site.pages["/feed.xml"] = rss(links)
+        site.held = {"/e3"}
+        desk = newsroom(tmp_path, embedder, clock, fetch_timeout=20.0)
+        desk.ledger.add_feed(site.base + "/feed.xml")
+        caplog.set_level(logging.INFO)
+
+        def round_clock() -> float:  # the budget is spent the moment the last entry reaches its site
+            return 1_000.0 if site.gate.arrival("/e3").is_set() else 0.0
+
+        with FetchRound(threads=2, per_host=1, budget=60.0, clock=round_clock) as fetching:
+            first = poll_feed(desk, desk.ledger, site.base + "/feed.xml", fetching)
+        assert (first.added, first.failed, first.left) == (3, 0, 1)
+        assert desk.ledger.latest_version(site.base + "/feed.xml", site.base + "/e3") is None
+        assert "1 entries left for the next round" in caplog.text
+        site.gate.open.set()
+        second = poll_feed(desk, desk.ledger, site.base + "/feed.xml")
+        assert (second.added, second.left) == (1, 0)  # only the one left behind is fetched again
+        assert desk.store.count() == 4
+        desk.store.close()
+
+
+# --- 3b. The rounds survive anything -------------------------------------------------------------------------------
+
+def test_the_rounds_survive_a_feed_entry_that_breaks_the_reader_and_still_post_the_digest(
+        tmp_path: Path, embedder: Embedder, clock: Clock, caplog: pytest.LogCaptureFixture) -> None:
+    """A date in the year 10000 (UTC) makes Python's dates raise ValueError; the good entry is stored and posted."""
+    with Loopback() as web:
+        web.route("/ferry", body=article("Ferry fares", FERRY), headers={"Content-Type": "text/html"})
+        web.route("/far", body=article("Far", WATER), headers={"Content-Type": "text/html"})
+        web.route("/feed.xml", headers={"Content-Type": "application/rss+xml"},
+                  body=rss([(web.url("/far"), "9999-12-31T23:59:59-12:00"),
+                            (web.url("/ferry"), "Tue, 24 Nov 2026 01:00:00 GMT")]))
+        desk = newsroom(tmp_path, embedder, clock, feeds=(web.url("/feed.xml"),))
+        desk.ledger.subscribe(subscription("C1"))
+        clock.now = DUE
+        stop = threading.Event()
+        posted: list[Reply] = []
+
+        def post(subscription: Subscription, reply: Reply, *, key: str, check: bool) -> None:
+            posted.append(reply)
+            if len(posted) == 2:
+                stop.set()
+
+        def ticking() -> datetime:  # time moves on a second at every look, as it does in a running bot
+            clock.now += timedelta(seconds=1)
+            return clock.now
+
+        caplog.set_level(logging.INFO)
+        rounds = threading.Thread(target=newsroom_rounds, args=(desk, {"test": post}, stop, ticking, 0.05))
+        rounds.start()
+        rounds.join(timeout=120)
+        stop.set()
+        assert not rounds.is_alive() and len(posted) == 2 and "ferry operator" in posted[1].text
+        assert f"entry {web.url('/far')} skipped" in caplog.text
+        desk.store.close()
+
+
+# --- 11. One channel's failure stops no other ----------------------------------------------------------------------
+
+class GoneFrom(FakeSlack):
+    """The loopback Slack, where the bot was removed from some channels: posting there answers not_in_channel (and
+    the refused message is, as in Slack, nowhere in the channel's history)."""
+
+    def __init__(self, channels: set[str]) -> None:
+        super().__init__()
+        self.gone = channels
+
+    def record(self, call: Call) -> None:
+        if call.method == "chat.postMessage" and call.args.get("channel") in self.gone:
+            call = replace(call, method="chat.postMessage (refused)")
+        super().record(call)
+
+    def answer(self, method: str, args: dict[str, Any]) -> dict[str, Any]:
+        if method == "chat.postMessage" and args.get("channel") in self.gone:
+            return {"ok": False, "error": "not_in_channel"}
+        return super().answer(method, args)
+
+    def posts(self, channel: str) -> int:
+        """Messages newsdesk tried to post there, refused or not."""
+        return len([c for c in self.of("chat.postMessage", "chat.postMessage (refused)")
+                    if c.args.get("channel") == channel])
+
+
+def test_a_channel_the_bot_was_removed_from_holds_up_no_other_and_is_retried_with_backoff(
+        tmp_path: Path, embedder: Embedder, clock: Clock, caplog: pytest.LogCaptureFixture) -> None:
+    desk = newsroom(tmp_path, embedder, clock)
+    for channel in ("CA", "CB"):  # CA comes first in every round
+        desk.ledger.subscribe(subscription(channel, "slack"))
+    clock.now = SUBSCRIBED + timedelta(hours=1)
+    desk.add(desk.reader.from_text(FERRY))
+    caplog.set_level(logging.DEBUG, logger="bot.digest")
+    with GoneFrom({"CA"}) as slack:
+        post = slack_poster(WebClient(token=BOT_TOKEN, base_url=slack.url("/api/")))
+
+        def round_at(minutes: float) -> int:
+            return desk.digests.deliver_due(DUE + timedelta(minutes=minutes), post)
+
+        assert round_at(0) == 1 and slack.posts("CB") == 2  # CB's header and editorial, in the round CA failed
+        assert slack.posts("CA") == 1
+        tries = {0.5: 1, 1.0: 2, 2.0: 2, 3.0: 3, 6.0: 3, 7.0: 4}  # tried again after 1, then 2, then 4 minutes
+        for minutes, expected in tries.items():
+            round_at(minutes)
+            assert slack.posts("CA") == expected, minutes
+        assert slack.posts("CB") == 2  # CB's digest went once
+        warnings = [r.getMessage() for r in caplog.records if r.name == "bot.digest" and r.levelno >= logging.WARNING]
+        assert len(warnings) == 1 and "slack:CA:" in warnings[0] and "not_in_channel" in warnings[0]
+
+        slack.gone.clear()  # the bot is invited back
+        assert round_at(14.0) == 0 and slack.posts("CA") == 4  # still waiting out the 8 minutes
+        assert round_at(15.0) == 1 and slack.posts("CA") == 6
+    recovered = [r.getMessage() for r in caplog.records
+                 if r.name == "bot.digest" and "went out after" in r.getMessage()]
+    assert recovered == ["digest for slack:CA: on 2026-11-24 went out after 4 failed tries"]
+    assert [run.status for run in desk.ledger.runs("slack:CA:")] == ["sent"]
+    desk.store.close()
+
+
+def test_the_retries_of_a_failing_channel_back_off_up_to_the_most_set(tmp_path: Path, embedder: Embedder,
+                                                                      clock: Clock) -> None:
+    desk = newsroom(tmp_path, embedder, clock, digest_retry_minutes=1.0, digest_retry_max_minutes=3.0)
+    desk.ledger.subscribe(subscription("CA"))
+    clock.now = SUBSCRIBED + timedelta(hours=1)
+    desk.add(desk.reader.from_text(FERRY))
+    tried: list[int] = []
+    minute = 0
+
+    def refuse(subscription: Subscription, reply: Reply, *, key: str, check: bool) -> None:
+        tried.append(minute)
+        raise RuntimeError("the platform is down")
+
+    for minute in range(20):  # a round a minute
+        assert desk.digests.deliver_due(DUE + timedelta(minutes=minute), refuse) == 0
+    assert tried == [0, 1, 3, 6, 9, 12, 15, 18]  # after 1, 2, then never more than 3 minutes
+    assert desk.ledger.runs("test:CA:")[0].status == "claimed"
+    desk.store.close()
+
+
+# --- 13. A restarted machine resumes its own digest at once --------------------------------------------------------
+
+def test_a_restarted_single_machine_resumes_its_claimed_digest_at_once(tmp_path: Path, embedder: Embedder,
+                                                                       clock: Clock) -> None:
+    db = tmp_path / "restart.db"
+    desk = build_newsdesk(Settings(db_path=db), clock=clock, embedder=embedder)
+    desk.ledger.subscribe(subscription("C1"))
+    clock.now = SUBSCRIBED + timedelta(hours=1)
+    desk.add(desk.reader.from_text(FERRY))
+    desk.store.close()
+    crash = textwrap.dedent(f"""
+        import os
+        from datetime import datetime
+        from pathlib import Path
+        from bot import Settings, build_newsdesk
+        desk = build_newsdesk(Settings(db_path=Path({str(db)!r})))
+        def die(subscription, reply, *, key, check):
+            os._exit(9)  # killed mid-digest, with the run claimed
+        desk.digests.deliver_due(datetime.fromisoformat({DUE.isoformat()!r}), die)
+    """)
+    assert subprocess.run([sys.executable, "-c", crash], cwd=ROOT, timeout=120).returncode == 9
+    restarted = build_newsdesk(Settings(db_path=db), clock=clock, embedder=embedder)  # default settings again
+    posted: list[tuple[str, bool]] = []
+
+    def post(subscription: Subscription, reply: Reply, *, key: str, check: bool) -> None:
+        posted.append((key[-2:], check))
+
+    assert restarted.digests.deliver_due(DUE + timedelta(minutes=1), post) == 1  # not 10 minutes later
+    assert posted == [(".0", True), (".1", False)]  # the first one checked against the channel
+    restarted.store.close()
+
+
+def test_the_default_worker_name_is_the_host_and_the_library(tmp_path: Path, embedder: Embedder) -> None:
+    import socket
+
+    one = build_newsdesk(Settings(db_path=tmp_path / "one.db"), embedder=embedder)
+    other = build_newsdesk(Settings(db_path=tmp_path / "other.db"), embedder=embedder)
+    named = build_newsdesk(Settings(db_path=tmp_path / "one.db", worker="web-2"), embedder=embedder)
+    library = str(tmp_path / "one.db")
+    elsewhere = subprocess.run([sys.executable, "-c", "from pathlib import Path; from bot import Settings, "
+                                f"build_newsdesk; print(build_newsdesk(Settings(db_path=Path({library!r})))"
+                                ".ledger.worker)"], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert one.ledger.worker == Ledger(one.store).worker == elsewhere.stdout.strip()  # the same in a new process
+    assert one.ledger.worker.startswith(socket.gethostname() + ":")
+    assert other.ledger.worker != one.ledger.worker and named.ledger.worker == "web-2"
+    for desk in (one, other, named):
+        desk.store.close()
+
+
+# --- 10. SIGTERM ends serve as cleanly as Ctrl-C and the end of input ----------------------------------------------
+
+@pytest.mark.parametrize("sent", [signal.SIGTERM, signal.SIGINT])
+def test_sigterm_and_sigint_end_serve_the_clean_way(tmp_path: Path, sent: signal.Signals) -> None:
+    """`python -m bot serve` with the console on pipes, no platform tokens, a temporary library: once the console is
+    up and reading, the signal ends it with the clean shutdown that the end of input gets, and exit status 0."""
+    environment = {**os.environ, "NEWSDESK_DB": str(tmp_path / "serve.db"), "NEWSDESK_LOG_LEVEL": "INFO",
+                   "PYTHONUNBUFFERED": "1", "PYTHONPATH": str(ROOT)}
+    for name in ("SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_CLIENT_ID", "DISCORD_TOKEN",
+                 "NEWSDESK_FEEDS", "NEWSDESK_INBOX", "NEWSDESK_ENGINE"):
+        environment.pop(name, None)
+    child = subprocess.Popen([sys.executable, "-m", "bot", "serve"], cwd=tmp_path, env=environment, text=True,
+                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    out: queue.Queue[str] = queue.Queue()
+    err: list[str] = []
+    threading.Thread(target=lambda: [out.put(line) for line in child.stdout or ()], daemon=True).start()
+    reading_err = threading.Thread(target=lambda: err.extend(child.stderr or ()), daemon=True)
+    reading_err.start()
+    try:
+        while "Type help for the commands" not in out.get(timeout=180):  # the console is up and reading
+            pass
+        child.send_signal(sent)
+        child.wait(timeout=120)
+    finally:
+        if child.poll() is None:
+            child.kill()
+            child.wait(timeout=60)
+    reading_err.join(timeout=60)
+    log = "".join(err)
+    assert child.returncode == 0, log[-2000:]
+    assert f"newsdesk stopping ({sent.name})" in log and "newsdesk stopped" in log
+    assert "Traceback" not in log and "rounds were still busy" not in log
