@@ -14,9 +14,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import TextIO
 
-from bot.cleaning import decode_text, without_surrogates
+from bot.library.store import utc_now
 from bot.messages import Attachment, Reply, Request
-from bot.store import utc_now
+from bot.reading.cleaning import decode_text, without_surrogates
 
 __all__ = ["run_console", "to_request"]
 

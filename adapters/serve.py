@@ -18,13 +18,13 @@ from pathlib import Path
 from typing import TextIO
 
 from adapters.console import run_console
-from bot.digest import Poster
-from bot.editorial import Editorial
 from bot.errors import BadInput
-from bot.ledger import Subscription
+from bot.library.ledger import Subscription
 from bot.messages import Reply, conversation_key
-from bot.newsdesk import Newsdesk
-from bot.shipped import SEEDS
+from bot.models.shipped import SEEDS
+from bot.newsroom.desk import Newsdesk
+from bot.newsroom.digest import Poster
+from bot.reading.editorial import Editorial
 
 __all__ = ["SEEDS", "console_poster", "newsroom_rounds", "open_console", "polling_rounds", "serve"]
 
@@ -67,7 +67,7 @@ def newsroom_rounds(desk: Newsdesk, posters: dict[str, Poster], stop: threading.
 def polling_rounds(desk: Newsdesk, stop: threading.Event, clock: Callable[[], datetime], tick: float,
                    polled: threading.Event | None = None) -> None:
     """Poll the feeds and the inbox every NEWSDESK_POLL_MINUTES until `stop`, setting `polled` after each poll."""
-    from bot.feeds import poll_all
+    from bot.newsroom.feeds import poll_all
 
     next_poll = clock()
     while not stop.is_set():

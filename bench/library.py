@@ -30,7 +30,7 @@ sys.path.insert(0, str(ROOT))
 
 from bench.latency import percentile  # noqa: E402
 from bot import Newsdesk, Settings, build_newsdesk  # noqa: E402
-from bot.library import CANDIDATES  # noqa: E402
+from bot.library.index import CANDIDATES  # noqa: E402
 
 EVAL = ROOT.parent / "shared" / "data" / "eval"
 ARTICLES = ("editorials_webis_coling20", "summ_bbc_news", "summ_cnndm_test_rose", "summ_news_writer_refs",

@@ -23,9 +23,6 @@ from scipy.optimize import minimize
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bot.answer_reader import READER_WEIGHTS, AnswerReader  # noqa: E402
-from bot.editorial import make_editorial  # noqa: E402
-from bot.embedder import Embedder  # noqa: E402
 from bot.engines.extractive import (  # noqa: E402
     _ASKED_BACK,
     _TYPE_PENALTY,
@@ -39,6 +36,9 @@ from bot.engines.lexical import coverage, unnamed  # noqa: E402
 from bot.evaluation.command import ANSWER_FIELDS  # noqa: E402
 from bot.evaluation.data import read_rows  # noqa: E402
 from bot.evaluation.metrics import auroc  # noqa: E402
+from bot.models.answer_reader import READER_WEIGHTS, AnswerReader  # noqa: E402
+from bot.models.embedder import Embedder  # noqa: E402
+from bot.reading.editorial import make_editorial  # noqa: E402
 
 _TOP = 8
 

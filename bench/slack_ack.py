@@ -22,8 +22,8 @@ from slack_sdk import WebClient  # noqa: E402
 from adapters.slack import build_app, http_server  # noqa: E402
 from bot import Settings, build_newsdesk  # noqa: E402
 from bot.settings import Secret  # noqa: E402
-from tests.fake_slack import BOT_TOKEN, SIGNING_SECRET, FakeSlack, command_body, signed_post  # noqa: E402
-from tests.support import SEED  # noqa: E402
+from tests.rigs.fake_slack import BOT_TOKEN, SIGNING_SECRET, FakeSlack, command_body, signed_post  # noqa: E402
+from tests.rigs.support import SEED  # noqa: E402
 
 
 def main() -> None:

@@ -34,10 +34,10 @@ sys.path.insert(0, str(ROOT))
 
 from bench.latency import percentile  # noqa: E402
 from bot import build_newsdesk, load_settings  # noqa: E402
-from tests.fake_slack import BOT_TOKEN, SIGNING_SECRET, FakeSlack, command_body, event_body, signed_post  # noqa: E402
-from tests.postgres import Postgres  # noqa: E402
-from tests.slack_rig import mention  # noqa: E402
-from tests.support import SEED, free_port  # noqa: E402
+from tests.rigs.fake_slack import BOT_TOKEN, SIGNING_SECRET, FakeSlack, command_body, event_body, signed_post  # noqa: E402
+from tests.rigs.postgres import Postgres  # noqa: E402
+from tests.rigs.slack_rig import mention  # noqa: E402
+from tests.rigs.support import SEED, free_port  # noqa: E402
 
 WORKERS = 3
 DIGESTED = ("The ferry operator has raised fares by forty per cent in two years. The regulator should cap fares.",

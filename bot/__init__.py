@@ -9,10 +9,10 @@ Example:
 
 from bot.answer import Answer, Citation
 from bot.app import build_newsdesk
-from bot.editorial import Editorial
 from bot.errors import BadInput, SettingsError
 from bot.messages import Attachment, Reply, Request
-from bot.newsdesk import Newsdesk
+from bot.newsroom.desk import Newsdesk
+from bot.reading.editorial import Editorial
 from bot.settings import Settings, load_settings
 from bot.summary import Point, Summary
 

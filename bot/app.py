@@ -5,13 +5,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
-from bot.embedder import Embedder
 from bot.engines import make_engine
-from bot.fetcher import Fetcher
-from bot.ingest import Reader
-from bot.newsdesk import Newsdesk
+from bot.library.store import Store, utc_now
+from bot.models.embedder import Embedder
+from bot.newsroom.commands import dispatch
+from bot.newsroom.desk import Newsdesk
+from bot.reading.fetcher import Fetcher
+from bot.reading.ingest import Reader
 from bot.settings import Settings
-from bot.store import Store, utc_now
 
 __all__ = ["build_newsdesk"]
 
@@ -34,4 +35,5 @@ def build_newsdesk(settings: Settings, *, clock: Callable[[], datetime] = utc_no
                       read_seconds=settings.read_seconds),
         embedder=embedder,
         engine=make_engine(settings, embedder),
+        route=dispatch,
     )

@@ -17,18 +17,17 @@ import sys
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
-from bot.answer_reader import READER_WEIGHTS
 from bot.app import build_newsdesk
-from bot.editorial import Editorial
 from bot.errors import BadInput, LibraryBusy, SettingsError, short
 from bot.evaluation.command import add_eval_parser, run_eval
-from bot.ingest import is_link
 from bot.messages import Attachment
-from bot.newsdesk import Filed, Newsdesk
-from bot.render import answer_text, editorials_text, repeat_note, summary_text
+from bot.models.train_command import add_train_parser, run_train
+from bot.newsroom.desk import Filed, Newsdesk
+from bot.newsroom.render import answer_text, editorials_text, repeat_note, summary_text
+from bot.reading.editorial import Editorial
+from bot.reading.ingest import is_link
 from bot.settings import load_settings
 from bot.summary import LENGTHS
 
@@ -66,30 +65,7 @@ def _parser() -> argparse.ArgumentParser:
     feeds.add_argument("action", choices=("add", "list", "remove"))
     feeds.add_argument("url", nargs="?")
     commands.add_parser("poll", help="fetch every feed and the inbox folder once")
-    train = commands.add_parser("train", help="train newsdesk's answer reader on SQuAD-format data")
-    train.add_argument("network", choices=("reader",), help="what to train (the answer reader)")
-    train.add_argument("--data", type=Path, action="append",
-                       help="SQuAD-format JSONL, one paragraph a line (a question without answers is unanswerable); "
-                       "give it again for more files")
-    train.add_argument("--out", type=Path, default=READER_WEIGHTS, help="where the weights go (default: shipped)")
-    train.add_argument("--questions", type=int, action="append",
-                       help="how many questions to train on, from each file (default 7000); give it once per --data, "
-                       "in the same order, to draw a different number from each")
-    train.add_argument("--seed", type=int, default=13, help="which questions, in which order (default 13)")
-    train.add_argument("--start", type=Path, help="continue from these trained weights")
-    train.add_argument("--steps", type=int, help="stop after this many steps (the schedule stays the whole run's)")
-    train.add_argument("--turned", type=float, help="share of the questions that can be turned (an antonym, a "
-                       "negation) also asked turned; 0 for none (default: bot.training.TURNED_SHARE)")
-    train.add_argument("--rewritten", type=float, help="share of the questions that can be rewritten each other way "
-                       "(a contrary word, a related word, two words exchanged) also asked so; 0 for none (default: "
-                       "bot.training.REWRITTEN_SHARE)")
-    train.add_argument("--inverted", type=float, help="share of the questions that can be inverted (the answer put in "
-                       "a name's place, a negation the sentence shares taken out) also asked so (default: "
-                       "bot.training.INVERTED_SHARE)")
-    train.add_argument("--unanswered", type=float, help="share of the questions also asked of their answering "
-                       "sentence with the answer taken out (default: bot.training.UNANSWERED_SHARE)")
-    train.add_argument("--average", type=Path, nargs="+", metavar="WEIGHTS",
-                       help="instead of training, write the mean of these trained weights files to --out")
+    add_train_parser(commands)
     add_eval_parser(commands)
     commands.add_parser("chat", help="open the console adapter")
     commands.add_parser("serve", help="run the configured chat adapters (the console when none is)")
@@ -188,34 +164,7 @@ def _run(desk: Newsdesk, args: argparse.Namespace) -> int:
     elif args.command == "poll":
         return _poll(desk, args)
     elif args.command == "train":
-        from bot.training import (
-            INVERTED_SHARE,
-            REWRITTEN_SHARE,
-            TURNED_SHARE,
-            UNANSWERED_SHARE,
-            average_weights,
-            train_reader,
-        )
-
-        if args.average:
-            _print(args, {"weights": str(average_weights(args.average, args.out))},
-                   f"Averaged {len(args.average)} weights files into {args.out}.")
-            return 0
-        if not args.data:
-            raise BadInput("`newsdesk train reader` needs --data FILE.jsonl, or --average WEIGHTS ... to average "
-                           "trained files.")
-
-        report = train_reader(args.data, args.out, questions=args.questions or 7_000, seed=args.seed,
-                              start=args.start, steps=args.steps,
-                              turned=TURNED_SHARE if args.turned is None else args.turned,
-                              rewritten=REWRITTEN_SHARE if args.rewritten is None else args.rewritten,
-                              inverted=INVERTED_SHARE if args.inverted is None else args.inverted,
-                              unanswered=UNANSWERED_SHARE if args.unanswered is None else args.unanswered)
-        _print(args, {"groups": report.groups, "pairs": report.pairs, "steps": report.steps,
-                      "first_loss": report.first_loss, "last_loss": report.last_loss, "seconds": report.seconds,
-                      "weights": str(report.path)},
-               f"Trained the reader on {report.groups:,} groups ({report.pairs:,} pairs) in {report.seconds:.0f} s "
-               f"(loss {report.first_loss:.3f} -> {report.last_loss:.3f}); weights in {report.path}.")
+        _print(args, *run_train(args))
     elif args.command == "eval":
         run_eval(desk, args)
     elif args.command == "editorials":
@@ -280,7 +229,7 @@ def _feeds(desk: Newsdesk, args: argparse.Namespace) -> None:
 def _poll(desk: Newsdesk, args: argparse.Namespace) -> int:
     from rich.progress import track
 
-    from bot.feeds import poll_all
+    from bot.newsroom.feeds import poll_all
 
     reports = poll_all(desk, lambda urls: track(urls, description="Polling feeds", transient=True))
     listing = [{"source": r.source, "added": r.added, "corrected": r.corrected, "failed": r.failed,

@@ -6,9 +6,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from bot.reading.documents import Attachment  # what a user sends with a command is read where files are read
+
 if TYPE_CHECKING:
     from bot.answer import Answer
-    from bot.editorial import Editorial
+    from bot.reading.editorial import Editorial
     from bot.summary import Summary
 
 __all__ = ["Attachment", "Reply", "Request", "conversation_key"]
@@ -17,15 +19,6 @@ __all__ = ["Attachment", "Reply", "Request", "conversation_key"]
 def conversation_key(platform: str, channel: str, thread: str | None = None) -> str:
     """The key follow-up questions share: the thread when there is one, else the channel."""
     return f"{platform}:{channel}:{thread or ''}"
-
-
-@dataclass(frozen=True)
-class Attachment:
-    """A file a user sent with a command, already downloaded by the adapter."""
-
-    name: str
-    data: bytes
-    content_type: str | None = None
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,6 @@ Nothing below `build_newsdesk` reads `os.environ`; every knob is a field here an
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,9 +15,25 @@ from urllib.parse import urlsplit
 from dotenv import dotenv_values
 from platformdirs import user_data_dir
 
-from bot.database import is_database_url
 from bot.errors import SettingsError, short
-from bot.fetcher import without_credentials
+from bot.library.database import is_database_url
+from bot.reading.fetcher import without_credentials
+from bot.setting_values import (
+    api_url,
+    boolean,
+    choice,
+    database,
+    host_set,
+    log_level,
+    path,
+    positive_float,
+    positive_int,
+    server_url,
+    shard_ids,
+    unit_float,
+    url_list,
+    whole,
+)
 
 __all__ = ["DEFAULT_MODEL_CACHE", "PRECISIONS", "Secret", "Settings", "load_settings"]
 
@@ -170,156 +185,57 @@ def load_settings(environ: Mapping[str, str] | None = None, env_file: Path | Non
         raise SettingsError(f"NEWSDESK_PRECISION must be one of {', '.join(PRECISIONS)}, not {precision!r}.")
     database_url = values.get("NEWSDESK_DB", "").strip()
     settings = Settings(
-        db_path=defaults.db_path if is_database_url(database_url) else get("NEWSDESK_DB", _database, defaults.db_path),
+        db_path=defaults.db_path if is_database_url(database_url) else get("NEWSDESK_DB", database, defaults.db_path),
         database_url=Secret(database_url) if is_database_url(database_url) else None,
         worker=get("NEWSDESK_WORKER", str, None),
-        digest_lease_minutes=get("NEWSDESK_DIGEST_LEASE_MINUTES", _positive_float, defaults.digest_lease_minutes),
-        digest_retry_minutes=get("NEWSDESK_DIGEST_RETRY_MINUTES", _positive_float, defaults.digest_retry_minutes),
-        digest_retry_max_minutes=get("NEWSDESK_DIGEST_RETRY_MAX_MINUTES", _positive_float,
+        digest_lease_minutes=get("NEWSDESK_DIGEST_LEASE_MINUTES", positive_float, defaults.digest_lease_minutes),
+        digest_retry_minutes=get("NEWSDESK_DIGEST_RETRY_MINUTES", positive_float, defaults.digest_retry_minutes),
+        digest_retry_max_minutes=get("NEWSDESK_DIGEST_RETRY_MAX_MINUTES", positive_float,
                                      defaults.digest_retry_max_minutes),
         engine=get("NEWSDESK_ENGINE", str, defaults.engine),
         model=get("NEWSDESK_MODEL", str, None),
-        device=get("NEWSDESK_DEVICE", _choice("auto", "cpu", "cuda"), defaults.device),
-        dtype=get("NEWSDESK_DTYPE", _choice("auto", "float32", "bfloat16", "float16", "int8"), defaults.dtype),
-        max_new_tokens=get("NEWSDESK_MAX_NEW_TOKENS", _positive_int, defaults.max_new_tokens),
-        beams=get("NEWSDESK_BEAMS", _positive_int, defaults.beams),
-        model_cache=get("NEWSDESK_MODEL_CACHE", _path, defaults.model_cache),
-        embedding_model=get("NEWSDESK_EMBEDDING_MODEL", _path, None),
+        device=get("NEWSDESK_DEVICE", choice("auto", "cpu", "cuda"), defaults.device),
+        dtype=get("NEWSDESK_DTYPE", choice("auto", "float32", "bfloat16", "float16", "int8"), defaults.dtype),
+        max_new_tokens=get("NEWSDESK_MAX_NEW_TOKENS", positive_int, defaults.max_new_tokens),
+        beams=get("NEWSDESK_BEAMS", positive_int, defaults.beams),
+        model_cache=get("NEWSDESK_MODEL_CACHE", path, defaults.model_cache),
+        embedding_model=get("NEWSDESK_EMBEDDING_MODEL", path, None),
         precision=precision,
-        max_chars=get("NEWSDESK_MAX_CHARS", _positive_int, defaults.max_chars),
-        max_bytes=get("NEWSDESK_MAX_BYTES", _positive_int, defaults.max_bytes),
-        fetch_timeout=get("NEWSDESK_FETCH_TIMEOUT", _positive_float, defaults.fetch_timeout),
-        read_seconds=get("NEWSDESK_READ_SECONDS", _positive_float, defaults.read_seconds),
-        allow_private_urls=get("NEWSDESK_ALLOW_PRIVATE_URLS", _boolean, False),
-        trusted_hosts=get("NEWSDESK_TRUSTED_HOSTS", _host_set, frozenset()),
-        abstain_below=get("NEWSDESK_ABSTAIN_BELOW", _unit_float, defaults.abstain_below),
-        log_level=get("NEWSDESK_LOG_LEVEL", _log_level, None),
-        feeds=get("NEWSDESK_FEEDS", _url_list, ()),
-        inbox=get("NEWSDESK_INBOX", _path, None),
-        poll_minutes=get("NEWSDESK_POLL_MINUTES", _positive_float, defaults.poll_minutes),
-        poll_threads=get("NEWSDESK_POLL_THREADS", _positive_int, defaults.poll_threads),
-        poll_per_host=get("NEWSDESK_POLL_PER_HOST", _positive_int, defaults.poll_per_host),
-        poll_budget_seconds=get("NEWSDESK_POLL_BUDGET_SECONDS", _positive_float, defaults.poll_budget_seconds),
-        catch_up_hours=get("NEWSDESK_CATCH_UP_HOURS", _positive_float, defaults.catch_up_hours),
+        max_chars=get("NEWSDESK_MAX_CHARS", positive_int, defaults.max_chars),
+        max_bytes=get("NEWSDESK_MAX_BYTES", positive_int, defaults.max_bytes),
+        fetch_timeout=get("NEWSDESK_FETCH_TIMEOUT", positive_float, defaults.fetch_timeout),
+        read_seconds=get("NEWSDESK_READ_SECONDS", positive_float, defaults.read_seconds),
+        allow_private_urls=get("NEWSDESK_ALLOW_PRIVATE_URLS", boolean, False),
+        trusted_hosts=get("NEWSDESK_TRUSTED_HOSTS", host_set, frozenset()),
+        abstain_below=get("NEWSDESK_ABSTAIN_BELOW", unit_float, defaults.abstain_below),
+        log_level=get("NEWSDESK_LOG_LEVEL", log_level, None),
+        feeds=get("NEWSDESK_FEEDS", url_list, ()),
+        inbox=get("NEWSDESK_INBOX", path, None),
+        poll_minutes=get("NEWSDESK_POLL_MINUTES", positive_float, defaults.poll_minutes),
+        poll_threads=get("NEWSDESK_POLL_THREADS", positive_int, defaults.poll_threads),
+        poll_per_host=get("NEWSDESK_POLL_PER_HOST", positive_int, defaults.poll_per_host),
+        poll_budget_seconds=get("NEWSDESK_POLL_BUDGET_SECONDS", positive_float, defaults.poll_budget_seconds),
+        catch_up_hours=get("NEWSDESK_CATCH_UP_HOURS", positive_float, defaults.catch_up_hours),
         slack_bot_token=get("SLACK_BOT_TOKEN", Secret, None),
         slack_app_token=get("SLACK_APP_TOKEN", Secret, None),
         slack_signing_secret=get("SLACK_SIGNING_SECRET", Secret, None),
-        slack_port=get("SLACK_PORT", _positive_int, None),
-        slack_api_url=get("SLACK_API_URL", _api_url, defaults.slack_api_url),
+        slack_port=get("SLACK_PORT", positive_int, None),
+        slack_api_url=get("SLACK_API_URL", api_url, defaults.slack_api_url),
         slack_client_id=get("SLACK_CLIENT_ID", str, None),
         slack_client_secret=get("SLACK_CLIENT_SECRET", Secret, None),
         discord_token=get("DISCORD_TOKEN", Secret, None),
-        discord_guild_id=get("DISCORD_GUILD_ID", _positive_int, None),
-        discord_shard_count=get("DISCORD_SHARD_COUNT", _positive_int, None),
-        discord_shard_ids=get("DISCORD_SHARD_IDS", _shard_ids, ()),
-        workers=get("NEWSDESK_WORKERS", _positive_int, defaults.workers),
-        server_url=get("NEWSDESK_SERVER_URL", _server_url, None),
+        discord_guild_id=get("DISCORD_GUILD_ID", positive_int, None),
+        discord_shard_count=get("DISCORD_SHARD_COUNT", positive_int, None),
+        discord_shard_ids=get("DISCORD_SHARD_IDS", shard_ids, ()),
+        workers=get("NEWSDESK_WORKERS", positive_int, defaults.workers),
+        server_url=get("NEWSDESK_SERVER_URL", server_url, None),
         server_key=get("NEWSDESK_SERVER_KEY", Secret, None),
-        server_timeout=get("NEWSDESK_SERVER_TIMEOUT", _positive_float, defaults.server_timeout),
-        server_retries=get("NEWSDESK_SERVER_RETRIES", _whole, defaults.server_retries),
-        server_context=get("NEWSDESK_SERVER_CONTEXT", _positive_int, defaults.server_context),
+        server_timeout=get("NEWSDESK_SERVER_TIMEOUT", positive_float, defaults.server_timeout),
+        server_retries=get("NEWSDESK_SERVER_RETRIES", whole, defaults.server_retries),
+        server_context=get("NEWSDESK_SERVER_CONTEXT", positive_int, defaults.server_context),
     )
     if settings.discord_shard_ids and not all(s < (settings.discord_shard_count or 0) for s in
                                               settings.discord_shard_ids):
         raise SettingsError(f"DISCORD_SHARD_IDS {','.join(map(str, settings.discord_shard_ids))} need "
                             "DISCORD_SHARD_COUNT set above the largest of them (shards count from 0).")
     return settings
-
-
-def _shard_ids(raw: str) -> tuple[int, ...]:
-    ids = tuple(sorted({int(part) for part in raw.replace(" ", "").split(",") if part}))
-    if any(shard < 0 for shard in ids):
-        raise ValueError("shard ids count from 0")
-    return ids
-
-
-def _path(raw: str) -> Path:
-    return Path(raw).expanduser()
-
-
-def _database(raw: str) -> Path:
-    if re.match(r"^[A-Za-z][A-Za-z0-9+.-]*://", raw):
-        raise ValueError("give a SQLite file's path, such as /var/lib/newsdesk/newsdesk.db, or a PostgreSQL "
-                         "server's postgresql://user:password@host/database")
-    path = _path(raw)
-    if path.is_dir():
-        raise ValueError("that is a folder; give the path of the database file inside it, such as "
-                         f"{path / 'newsdesk.db'}")
-    return path
-
-
-def _positive_int(raw: str) -> int:
-    value = int(raw.replace("_", ""))
-    if value <= 0:
-        raise ValueError("it must be a positive whole number")
-    return value
-
-
-def _whole(raw: str) -> int:
-    value = int(raw)
-    if value < 0:
-        raise ValueError("it must be 0 or a positive whole number")
-    return value
-
-
-def _server_url(raw: str) -> str:
-    if not raw.lower().startswith(("http://", "https://")):
-        raise ValueError("it must be the server's http(s) address, such as http://localhost:11434/v1")
-    return raw.rstrip("/")
-
-
-def _positive_float(raw: str) -> float:
-    value = float(raw)
-    if value <= 0:
-        raise ValueError("it must be a positive number")
-    return value
-
-
-def _unit_float(raw: str) -> float:
-    value = float(raw)
-    if not 0.0 <= value <= 1.0:
-        raise ValueError("it must lie between 0 and 1")
-    return value
-
-
-def _boolean(raw: str) -> bool:
-    lowered = raw.lower()
-    if lowered in {"1", "true", "yes", "on"}:
-        return True
-    if lowered in {"0", "false", "no", "off"}:
-        return False
-    raise ValueError("it must be true or false")
-
-
-def _host_set(raw: str) -> frozenset[str]:
-    return frozenset(host.strip().lower() for host in raw.split(",") if host.strip())
-
-
-def _choice(*choices: str) -> Callable[[str], str]:
-    def parse(raw: str) -> str:
-        if raw.lower() not in choices:
-            raise ValueError(f"it must be one of {', '.join(choices)}")
-        return raw.lower()
-
-    return parse
-
-
-def _url_list(raw: str) -> tuple[str, ...]:
-    urls = tuple(url.strip() for url in raw.split(",") if url.strip())
-    for url in urls:
-        if not url.lower().startswith(("http://", "https://")):
-            raise ValueError(f"{url} is not an http(s) link")
-    return urls
-
-
-def _api_url(raw: str) -> str:
-    if not raw.lower().startswith(("http://", "https://")):
-        raise ValueError("it must be an http(s) link")
-    return raw if raw.endswith("/") else raw + "/"
-
-
-def _log_level(raw: str) -> str:
-    level = raw.upper()
-    if level not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
-        raise ValueError("it must be DEBUG, INFO, WARNING or ERROR")
-    return level

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.editorial import Editorial
+from bot.reading.editorial import Editorial
 
 __all__ = ["LENGTHS", "Point", "Summary"]
 

@@ -8,11 +8,11 @@ from pathlib import Path
 import pytest
 
 from bot import Editorial, Newsdesk, Settings, build_newsdesk
-from bot.embedder import Embedder
+from bot.models.embedder import Embedder
 
-from .postgres import Postgres
-from .slack_rig import Rig, slack_rig
-from .support import SEED, Chat
+from .rigs.postgres import Postgres
+from .rigs.slack_rig import Rig, slack_rig
+from .rigs.support import SEED, Chat
 
 
 @pytest.fixture(scope="session")
@@ -25,7 +25,7 @@ def embedder() -> Embedder:
 
 @pytest.fixture(scope="session")
 def postgres_server() -> Iterator[Postgres]:
-    """A real PostgreSQL server on loopback for the whole run, started on first use (tests/postgres.py)."""
+    """A real PostgreSQL server on loopback for the whole run, started on first use (tests/rigs/postgres.py)."""
     server = Postgres()
     try:
         yield server
@@ -77,7 +77,7 @@ def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 @pytest.fixture
 def slack(tmp_path: Path, embedder: Embedder) -> Iterator[Rig]:
-    """The Slack adapter in HTTP mode against the loopback Slack (tests/slack_rig.py)."""
+    """The Slack adapter in HTTP mode against the loopback Slack (tests/rigs/slack_rig.py)."""
     with slack_rig(tmp_path, embedder) as rig:
         yield rig
 

@@ -57,3 +57,65 @@ def test_modules_stay_short() -> None:
     long_modules = [str(p.relative_to(ROOT)) for folder in ("bot", "adapters") for p in (ROOT / folder).rglob("*.py")
                     if len(p.read_text().splitlines()) > 400]
     assert not long_modules
+
+
+ROOMS = ("reading", "library", "models", "engines", "newsroom", "evaluation")
+
+
+def _room(module: str) -> str:
+    """The room a module of bot/ lives in (its package), or the module itself at the top of bot/."""
+    parts = module.split(".")
+    return ".".join(parts[:2]) if len(parts) > 2 or (len(parts) == 2 and parts[1] in ROOMS) else module
+
+
+def _imports_between_rooms() -> dict[str, set[str]]:
+    """Every import from one room of bot/ to another (also inside functions and TYPE_CHECKING blocks)."""
+    files = sorted((ROOT / "bot").rglob("*.py"))
+    known = {".".join(p.relative_to(ROOT).with_suffix("").parts).removesuffix(".__init__") for p in files}
+    graph: dict[str, set[str]] = {}
+    for path in files:
+        me = ".".join(path.relative_to(ROOT).with_suffix("").parts).removesuffix(".__init__")
+        for node in ast.walk(ast.parse(path.read_text())):
+            targets: list[str] = []
+            if isinstance(node, ast.Import):
+                targets = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                targets = [f"{node.module}.{a.name}" if f"{node.module}.{a.name}" in known else node.module
+                           for a in node.names]
+            for target in targets:
+                while target and target not in known:
+                    target = target.rpartition(".")[0]
+                if target.startswith("bot.") and _room(target) != _room(me):
+                    graph.setdefault(_room(me), set()).add(_room(target))
+    return graph
+
+
+def test_the_rooms_of_bot_import_one_way_only() -> None:
+    """No circle among bot/'s rooms and top modules: what a room imports never imports it back, however far round."""
+    graph = _imports_between_rooms()
+
+    def reaches(start: str, goal: str) -> bool:
+        seen, todo = set(), [start]
+        while todo:
+            room = todo.pop()
+            if room == goal:
+                return True
+            if room not in seen:
+                seen.add(room)
+                todo.extend(graph.get(room, ()))
+        return False
+
+    assert {"bot.reading", "bot.newsroom", "bot.models"} <= set(graph) | {t for ts in graph.values() for t in ts}
+    assert not [(a, b) for a, targets in graph.items() for b in targets if reaches(b, a)]
+
+
+def test_the_top_of_bot_shows_its_rooms_and_at_most_twelve_modules() -> None:
+    top = sorted(p.name for p in (ROOT / "bot").glob("*.py"))
+    assert len(top) <= 12, top
+    assert all((ROOT / "bot" / room / "__init__.py").is_file() for room in ROOMS)
+
+
+def test_no_module_is_over_three_hundred_lines() -> None:
+    long_modules = [str(p.relative_to(ROOT)) for folder in ("bot", "adapters") for p in (ROOT / folder).rglob("*.py")
+                    if len(p.read_text().splitlines()) > 300]
+    assert not long_modules

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from .support import SEED, Loopback, make_pdf, run
+from .rigs.support import SEED, Loopback, make_pdf, run
 
 pytestmark = pytest.mark.usefixtures("workdir")
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from bot import Newsdesk
 from bot.messages import Attachment
 
-from .support import SEED, Chat, make_pdf
+from .rigs.support import SEED, Chat, make_pdf
 
 
 def test_help_lists_the_commands(chat: Chat) -> None:

@@ -11,8 +11,8 @@ from adapters.serve import SEEDS, open_console, serve
 from bot import Newsdesk
 from bot.settings import Secret
 
-from .fake_slack import FakeSlack
-from .support import SEED
+from .rigs.fake_slack import FakeSlack
+from .rigs.support import SEED
 
 
 def converse(desk: Newsdesk, lines: list[str], seeds: Path | None = None) -> str:

@@ -16,11 +16,11 @@ import pytest
 from adapters.console import run_console
 from adapters.serve import console_poster
 from bot import Newsdesk, Reply, Request, Settings, build_newsdesk
-from bot.embedder import Embedder
-from bot.feeds import poll_feed, poll_inbox
-from bot.ledger import Subscription
+from bot.library.ledger import Subscription
+from bot.models.embedder import Embedder
+from bot.newsroom.feeds import poll_feed, poll_inbox
 
-from .support import SEED, Loopback
+from .rigs.support import SEED, Loopback
 
 
 class Clock:

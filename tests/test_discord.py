@@ -1,5 +1,6 @@
-"""The Discord adapter end to end: the real discord.py client connects to a loopback Discord (`tests/fake_discord.py`),
-receives gateway events and sends its replies there; the real embedded model works in between."""
+"""The Discord adapter end to end: the real discord.py client connects to a loopback Discord
+(`tests/rigs/fake_discord.py`), receives gateway events and sends its replies there; the real embedded model works in
+between."""
 
 from __future__ import annotations
 
@@ -25,13 +26,13 @@ from adapters.discord.client import Jobs
 from adapters.discord.events import NO_CONTENT
 from adapters.serve import serve
 from bot import Newsdesk, Reply, Settings, build_newsdesk
-from bot.digest import Digest
-from bot.embedder import Embedder
-from bot.ledger import Subscription
+from bot.library.ledger import Subscription
+from bot.library.store import utc_now
+from bot.models.embedder import Embedder
+from bot.newsroom.digest import Digest
 from bot.settings import Secret
-from bot.store import utc_now
 
-from .fake_discord import (
+from .rigs.fake_discord import (
     APP_ID,
     BOT,
     BOT_ID,
@@ -45,8 +46,8 @@ from .fake_discord import (
     FakeDiscord,
     user,
 )
-from .fake_slack import BOT_TOKEN, SIGNING_SECRET, FakeSlack, command_body, signed_post
-from .support import SEED, free_port
+from .rigs.fake_slack import BOT_TOKEN, SIGNING_SECRET, FakeSlack, command_body, signed_post
+from .rigs.support import SEED, free_port
 
 
 def pings_nobody(call: Call) -> bool:

@@ -7,7 +7,7 @@ from adapters.discord.layout import MESSAGE_LIMIT, outgoing
 from bot import Newsdesk
 from bot.messages import Reply
 
-from .support import SEED
+from .rigs.support import SEED
 
 
 def test_plain_replies_split_under_2000_characters_at_sentence_boundaries() -> None:

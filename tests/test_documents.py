@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from bot.documents import read_document
 from bot.errors import BadInput
+from bot.reading.documents import read_document
 
-from .support import SEED, make_pdf
+from .rigs.support import SEED, make_pdf
 
 ARTICLE_HTML = b"""<!doctype html><html><head><title>Water for the city | The Ledger</title>
 <meta property="og:title" content="Water for the city">

@@ -14,10 +14,10 @@ from slack_sdk import WebClient
 
 from adapters.slack import slack_poster
 from adapters.slack.installations import StoreInstallations
-from bot.embedder import Embedder
+from bot.models.embedder import Embedder
 
-from .fake_slack import BOT_USER, FakeSlack, signed_post
-from .slack_rig import slack_worker
+from .rigs.fake_slack import BOT_USER, FakeSlack, signed_post
+from .rigs.slack_rig import slack_worker
 from .test_slack_installs import INSTALLS, get
 
 ENTERPRISE, TEAM, CHANNEL = "E0GRID", "T0GRID7", "C0GRID"

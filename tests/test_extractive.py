@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from bot import Editorial, Newsdesk
-from bot.answer_reader import AnswerReader, as_read
 from bot.engines.lexical import asks_for_thesis, is_demand, unframed, unnamed
+from bot.models.answer_reader import AnswerReader, as_read
 
 
 def test_who_ended_the_siege_cites_the_sindh_police_sentence(desk: Newsdesk, seed: Editorial) -> None:

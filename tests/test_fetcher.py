@@ -16,9 +16,9 @@ import pytest
 
 from bot import Newsdesk
 from bot.errors import BadInput
-from bot.fetcher import Fetcher, is_public_address, without_credentials
+from bot.reading.fetcher import Fetcher, is_public_address, without_credentials
 
-from .support import Loopback
+from .rigs.support import Loopback
 
 PAGE = (b"<html><head><title>Ferry fares</title></head><body><article><p>The ferry operator has raised fares by "
         b"forty per cent in two years while cutting the winter timetable in half.</p><p>The regulator should "

@@ -13,12 +13,12 @@ import pytest
 import torch
 
 from bot import Editorial, Newsdesk, Settings, build_newsdesk
-from bot.answer_reader import AnswerReader
-from bot.embedder import Embedder
+from bot.engines.guard import Guard
 from bot.errors import SettingsError
-from bot.guard import Guard
-from bot.models import LocalModel
-from bot.prompts import PROMPTS, load_prompt
+from bot.models.answer_reader import AnswerReader
+from bot.models.embedder import Embedder
+from bot.models.local import LocalModel
+from bot.models.prompts import PROMPTS, load_prompt
 
 CHAT_TEMPLATE = ("{% for message in messages %}{{ message['content'] }}\n{% endfor %}"
                  "{% if add_generation_prompt %}Answer:{% endif %}")
@@ -61,7 +61,7 @@ def generative_desk(tmp_path: Path, embedder: Embedder, engine: str, model: str,
 
 
 def seed_on(desk: Newsdesk) -> Editorial:
-    from .support import SEED
+    from .rigs.support import SEED
 
     return desk.add(desk.reader.from_source(str(SEED)))
 
@@ -185,7 +185,7 @@ def test_engine_and_model_can_be_chosen_per_command(tmp_path: Path, tiny_models:
 
     from bot.cli import main
 
-    from .support import SEED
+    from .rigs.support import SEED
 
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("NEWSDESK_DB", str(tmp_path / "cli.db"))
@@ -265,7 +265,7 @@ def test_a_prompt_injection_in_the_editorial_changes_nothing_the_bot_does(tmp_pa
                                                                           smollm2: tuple[Path, Path]) -> None:
     """SmolLM2 on the seed with an injected order to leak its prompt: the reply is still a summary of the
     editorial, every point a real sentence, the prompt never shown, and questions still answered from the text."""
-    from .support import SEED
+    from .rigs.support import SEED
 
     gguf, cache = smollm2
     desk = generative_desk(tmp_path, embedder, "chat", str(gguf), max_new_tokens=60, model_cache=cache)

@@ -16,11 +16,11 @@ from typing import Any
 
 import pytest
 
-from bot.documents import read_document
 from bot.errors import BadInput
-from bot.isolation import run_contained
+from bot.reading.documents import read_document
+from bot.reading.isolation import run_contained
 
-from .support import SEED, Loopback, run
+from .rigs.support import SEED, Loopback, run
 
 pytestmark = pytest.mark.usefixtures("workdir")
 

@@ -15,7 +15,7 @@ from adapters.console import run_console
 from bot import Newsdesk
 from bot.errors import BadInput
 
-from .support import SEED, run
+from .rigs.support import SEED, run
 
 pytestmark = pytest.mark.usefixtures("workdir")
 
@@ -66,7 +66,7 @@ def test_a_refusal_is_one_sentence_with_no_log_line_before_it(workdir: Path) -> 
                             "(169.254.169.254).\n"
     verbose = subprocess.run([sys.executable, "-m", "bot", "summarize", "http://169.254.169.254/latest/", "--verbose"],
                              capture_output=True, text=True, timeout=120, env=environment)
-    assert "WARNING bot.fetcher" in verbose.stderr  # the log, when asked for
+    assert "WARNING bot.reading.fetcher" in verbose.stderr  # the log, when asked for
 
 
 @pytest.mark.parametrize(("address", "said"), [("postgresql://desk:pw@db.internal/news", "Could not reach the "

@@ -13,10 +13,10 @@ from pathlib import Path
 import pytest
 
 from bot import Newsdesk, Settings, build_newsdesk
-from bot.embedder import Embedder
-from bot.feeds import poll_feed, poll_inbox
+from bot.models.embedder import Embedder
+from bot.newsroom.feeds import poll_feed, poll_inbox
 
-from .support import Loopback, run
+from .rigs.support import Loopback, run
 
 FERRY = ("The ferry operator has raised fares by forty per cent in two years while cutting the winter timetable.\n"
          "The regulator should cap fares on lifeline routes before the islands empty.")

@@ -6,10 +6,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from bot import Newsdesk, Settings, build_newsdesk
-from bot.embedder import Embedder
-from bot.library import CANDIDATES
+from bot.library.index import CANDIDATES
+from bot.models.embedder import Embedder
 
-from .support import SEED, settings_on
+from .rigs.support import SEED, settings_on
 
 TOPICS = ("ferry fares on the island routes", "the water mains under the old town", "school meals in the north",
           "bus lanes on the ring road", "the library's opening hours", "rents in the harbour district",

@@ -13,8 +13,8 @@ import threading
 import time
 from pathlib import Path
 
-from bot.embedder import Embedder
 from bot.engines.gguf import LlamaChat
+from bot.models.embedder import Embedder
 from bot.summary import Summary
 
 from .test_generative import generative_desk, seed_on

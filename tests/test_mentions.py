@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from bot.mentions import command_line, is_question, mention_command
+from bot.newsroom.mentions import command_line, is_question, mention_command
 
-from .support import SEED, Chat
+from .rigs.support import SEED, Chat
 
 
 def test_what_a_mention_asks_for() -> None:

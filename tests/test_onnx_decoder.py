@@ -12,8 +12,8 @@ import pytest
 import torch
 
 from bot import Settings, build_newsdesk
-from bot.embedder import Embedder
-from bot.models import LocalModel
+from bot.models.embedder import Embedder
+from bot.models.local import LocalModel
 
 TEXTS = ("The council must act now on the water supply.",
          "Security stocktaking after the attack on the Karachi Police Office is overdue, and the state must respond "
@@ -124,7 +124,7 @@ def test_beam_search_and_unapplied_rules_stay_on_generate(rulebound: dict[str, P
     beams = LocalModel(str(rulebound["bart"]), "seq2seq", device="cpu", dtype="float32", cache=tmp_path)
     beams.get()
     assert beams.decoder is None and not (tmp_path / "onnx").exists()
-    caplog.set_level(logging.INFO, logger="bot.models")
+    caplog.set_level(logging.INFO, logger="bot.models.local")
     suppressing = LocalModel(str(rulebound["suppressing"]), "seq2seq", device="cpu", dtype="float32", cache=tmp_path,
                              greedy=True)
     suppressing.get()
@@ -135,7 +135,7 @@ def test_beam_search_and_unapplied_rules_stay_on_generate(rulebound: dict[str, P
 def test_an_export_that_fails_leaves_the_engine_writing_with_generate(rulebound: dict[str, Path], tmp_path: Path,
                                                                      embedder: Embedder,
                                                                      caplog: pytest.LogCaptureFixture) -> None:
-    from .support import SEED
+    from .rigs.support import SEED
 
     blocked = tmp_path / "not-a-folder"
     blocked.write_text("the model cache must be a folder")

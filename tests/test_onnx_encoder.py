@@ -13,11 +13,11 @@ import numpy as np
 import pytest
 from transformers import AutoTokenizer
 
-from bot.editorial import make_editorial
-from bot.embedder import Embedder, _TorchSentences, default_model_dir
-from bot.onnx_encoder import OnnxEncoder
+from bot.models.embedder import Embedder, _TorchSentences, default_model_dir
+from bot.models.onnx_encoder import OnnxEncoder
+from bot.reading.editorial import make_editorial
 
-from .support import SEED
+from .rigs.support import SEED
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -9,7 +9,7 @@ import sys
 import zipfile
 from pathlib import Path
 
-from bot.answer_reader import AnswerReader
+from bot.models.answer_reader import AnswerReader
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -31,7 +31,7 @@ def test_a_wheel_installed_outside_the_checkout_has_its_prompts_seeds_and_manife
     environment = {**os.environ, "PYTHONPATH": str(site), "NEWSDESK_DB": str(tmp_path / "wheel.db")}
     for name in ("SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "DISCORD_TOKEN", "NEWSDESK_LOG_LEVEL"):
         environment.pop(name, None)
-    check = (f"import bot, bot.prompts as p; assert bot.__file__.startswith({str(site)!r}), bot.__file__; "
+    check = (f"import bot, bot.models.prompts as p; assert bot.__file__.startswith({str(site)!r}), bot.__file__; "
              "print(p.load_prompt('summary').version, p.load_prompt('answer').version)")
     loaded = subprocess.run([sys.executable, "-c", check], capture_output=True, text=True, timeout=120,
                             cwd=elsewhere, env=environment)

@@ -18,16 +18,17 @@ import pytest
 
 from adapters.slack.blocks import QUOTE_ACTION
 from bot import Newsdesk, Settings
-from bot.database import SQLiteDatabase
-from bot.embedder import Embedder
 from bot.engines import make_engine
-from bot.fetcher import Fetcher
-from bot.ingest import Reader
-from bot.store import Store
+from bot.library.database import SQLiteDatabase
+from bot.library.store import Store
+from bot.models.embedder import Embedder
+from bot.newsroom.commands import dispatch
+from bot.reading.fetcher import Fetcher
+from bot.reading.ingest import Reader
 
-from .fake_slack import interaction_body, signed_post
-from .slack_rig import Rig
-from .support import SEED, Chat, run
+from .rigs.fake_slack import interaction_body, signed_post
+from .rigs.slack_rig import Rig
+from .rigs.support import SEED, Chat, run
 
 REPO = Path(__file__).resolve().parent.parent
 BODY = "The council must fund the water mains this year. Residents have waited a decade for clean water."
@@ -98,7 +99,7 @@ def desk_on(database: SQLiteDatabase, embedder: Embedder) -> Newsdesk:
     fetcher = Fetcher(max_bytes=settings.max_bytes, timeout=settings.fetch_timeout)
     return Newsdesk(settings=settings, store=Store(database),
                     reader=Reader(fetcher, max_chars=settings.max_chars, max_bytes=settings.max_bytes),
-                    embedder=embedder, engine=make_engine(settings, embedder))
+                    embedder=embedder, engine=make_engine(settings, embedder), route=dispatch)
 
 
 def test_a_library_another_program_keeps_locked_is_said_in_chat_and_nothing_is_lost(tmp_path: Path,

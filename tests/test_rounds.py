@@ -24,12 +24,12 @@ from slack_sdk import WebClient
 from adapters.serve import newsroom_rounds
 from adapters.slack.app import slack_poster
 from bot import Newsdesk, Reply, Settings, build_newsdesk
-from bot.embedder import Embedder
-from bot.feeds import FetchRound, poll_feed
-from bot.ledger import Ledger, Subscription
+from bot.library.ledger import Ledger, Subscription
+from bot.models.embedder import Embedder
+from bot.newsroom.feeds import FetchRound, poll_feed
 
-from .fake_slack import BOT_TOKEN, Call, FakeSlack
-from .support import Loopback, send
+from .rigs.fake_slack import BOT_TOKEN, Call, FakeSlack
+from .rigs.support import Loopback, send
 from .test_digest import Clock, article
 from .test_workers import DUE, FERRY, SUBSCRIBED, WATER
 
@@ -282,7 +282,7 @@ def test_a_channel_the_bot_was_removed_from_holds_up_no_other_and_is_retried_wit
         desk.ledger.subscribe(subscription(channel, "slack"))
     clock.now = SUBSCRIBED + timedelta(hours=1)
     desk.add(desk.reader.from_text(FERRY))
-    caplog.set_level(logging.DEBUG, logger="bot.digest")
+    caplog.set_level(logging.DEBUG, logger="bot.newsroom.digest")
     with GoneFrom({"CA"}) as slack:
         post = slack_poster(WebClient(token=BOT_TOKEN, base_url=slack.url("/api/")))
 
@@ -296,14 +296,15 @@ def test_a_channel_the_bot_was_removed_from_holds_up_no_other_and_is_retried_wit
             round_at(minutes)
             assert slack.posts("CA") == expected, minutes
         assert slack.posts("CB") == 2  # CB's digest went once
-        warnings = [r.getMessage() for r in caplog.records if r.name == "bot.digest" and r.levelno >= logging.WARNING]
+        warnings = [r.getMessage() for r in caplog.records
+                    if r.name == "bot.newsroom.digest" and r.levelno >= logging.WARNING]
         assert len(warnings) == 1 and "slack:CA:" in warnings[0] and "not_in_channel" in warnings[0]
 
         slack.gone.clear()  # the bot is invited back
         assert round_at(14.0) == 0 and slack.posts("CA") == 4  # still waiting out the 8 minutes
         assert round_at(15.0) == 1 and slack.posts("CA") == 6
     recovered = [r.getMessage() for r in caplog.records
-                 if r.name == "bot.digest" and "went out after" in r.getMessage()]
+                 if r.name == "bot.newsroom.digest" and "went out after" in r.getMessage()]
     assert recovered == ["digest for slack:CA: on 2026-11-24 went out after 4 failed tries"]
     assert [run.status for run in desk.ledger.runs("slack:CA:")] == ["sent"]
     desk.store.close()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from bot.schedule import due_day, next_slot, slot
+from bot.newsroom.schedule import due_day, next_slot, slot
 
 
 def test_the_slot_follows_the_time_zone_and_daylight_saving() -> None:

@@ -12,12 +12,12 @@ from pathlib import Path
 import pytest
 
 from bot import Editorial, Newsdesk, Settings, build_newsdesk
-from bot.embedder import Embedder
 from bot.errors import SettingsError
+from bot.models.embedder import Embedder
 from bot.settings import load_settings
 
-from .model_server import Misbehaving, llama_cpp_server
-from .support import SEED, free_port
+from .rigs.model_server import Misbehaving, llama_cpp_server
+from .rigs.support import SEED, free_port
 
 
 def server_desk(tmp_path: Path, embedder: Embedder, url: str, **settings: object) -> Newsdesk:

@@ -10,7 +10,7 @@ from bot import build_newsdesk
 from bot.errors import SettingsError
 from bot.settings import Settings, load_settings
 
-from .support import free_port
+from .rigs.support import free_port
 
 
 def test_env_file_values_are_read_and_the_environment_wins(tmp_path: Path) -> None:

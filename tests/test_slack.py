@@ -1,5 +1,5 @@
 """The Slack adapter end to end: signed requests into the real bolt app in HTTP mode, replies out to a loopback
-Slack Web API (`tests/fake_slack.py`), the real embedded model in between."""
+Slack Web API (`tests/rigs/fake_slack.py`), the real embedded model in between."""
 
 from __future__ import annotations
 
@@ -23,14 +23,14 @@ from adapters.serve import serve
 from adapters.slack import slack_poster, start_slack
 from adapters.slack.app import SHORTCUT
 from bot import Newsdesk, Settings, build_newsdesk
-from bot.digest import Digest
-from bot.embedder import Embedder
-from bot.ledger import Subscription
+from bot.library.ledger import Subscription
+from bot.library.store import utc_now
 from bot.messages import conversation_key
+from bot.models.embedder import Embedder
+from bot.newsroom.digest import Digest
 from bot.settings import Secret
-from bot.store import utc_now
 
-from .fake_slack import (
+from .rigs.fake_slack import (
     BOT_TOKEN,
     BOT_USER,
     SIGNING_SECRET,
@@ -41,8 +41,8 @@ from .fake_slack import (
     interaction_body,
     signed_post,
 )
-from .slack_rig import Rig, mention
-from .support import SEED, free_port
+from .rigs.slack_rig import Rig, mention
+from .rigs.support import SEED, free_port
 
 
 def test_summarize_acks_with_progress_then_posts_the_summary_blocks(slack: Rig) -> None:

@@ -8,9 +8,9 @@ from adapters.slack.blocks import escape, messages
 from adapters.slack.events import command_request, plain_text
 from bot import Newsdesk
 from bot.messages import Reply
-from bot.render import split_text
+from bot.newsroom.render import split_text
 
-from .support import SEED
+from .rigs.support import SEED
 
 NOW = datetime(2026, 11, 24, 7, 0, tzinfo=UTC)
 

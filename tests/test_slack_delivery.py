@@ -14,13 +14,13 @@ from slack_sdk import WebClient
 
 from adapters.slack import slack_poster
 from bot import Settings, build_newsdesk
-from bot.embedder import Embedder
-from bot.ledger import Subscription
-from bot.store import utc_now
+from bot.library.ledger import Subscription
+from bot.library.store import utc_now
+from bot.models.embedder import Embedder
 
-from .fake_slack import BOT_TOKEN, FakeSlack, interaction_body, signed_post
-from .slack_rig import Rig, mention
-from .support import SEED
+from .rigs.fake_slack import BOT_TOKEN, FakeSlack, interaction_body, signed_post
+from .rigs.slack_rig import Rig, mention
+from .rigs.support import SEED
 
 
 def test_a_shortcut_where_newsdesk_is_not_a_member_tells_the_user_privately(slack: Rig) -> None:
@@ -115,7 +115,7 @@ def test_a_digest_killed_after_a_message_reached_slack_resumes_without_repeating
             from slack_sdk import WebClient
             from adapters.slack import slack_poster
             from bot import Settings, build_newsdesk
-            from bot.store import utc_now
+            from bot.library.store import utc_now
             desk = build_newsdesk(Settings(db_path=Path({str(db)!r})))
             client = WebClient(token={BOT_TOKEN!r}, base_url={fake.url("/api/")!r})
             desk.digests.deliver_due(utc_now(), slack_poster(client))

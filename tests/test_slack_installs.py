@@ -20,14 +20,14 @@ from slack_sdk.oauth.installation_store import Installation
 from adapters.slack import build_app, slack_poster
 from adapters.slack.installations import StoreInstallations, bot_scopes
 from bot import build_newsdesk, load_settings
-from bot.embedder import Embedder
 from bot.errors import SettingsError
-from bot.ledger import Subscription
+from bot.library.ledger import Subscription
+from bot.models.embedder import Embedder
 from bot.settings import Secret
 
-from .fake_slack import FakeSlack, command_body, event_body, signed_post
-from .slack_rig import Rig, mention, slack_worker
-from .support import SEED
+from .rigs.fake_slack import FakeSlack, command_body, event_body, signed_post
+from .rigs.slack_rig import Rig, mention, slack_worker
+from .rigs.support import SEED
 
 INSTALLS = {"slack_bot_token": None, "slack_client_id": "1111.2222", "slack_client_secret": Secret("oauth-secret")}
 

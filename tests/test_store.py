@@ -15,11 +15,11 @@ from pathlib import Path
 
 import numpy as np
 
-from bot.editorial import make_editorial
-from bot.schema import MIGRATIONS
-from bot.store import Store
+from bot.library.schema import MIGRATIONS
+from bot.library.store import Store
+from bot.reading.editorial import make_editorial
 
-from .support import SEED
+from .rigs.support import SEED
 
 
 def test_an_editorial_survives_a_restart_with_its_sentences(database: str) -> None:
@@ -99,8 +99,8 @@ def test_two_processes_write_to_one_store_at_once(database: str) -> None:
     Store(database).close()
     writer = textwrap.dedent(f"""
         import sys
-        from bot.editorial import make_editorial
-        from bot.store import Store
+        from bot.reading.editorial import make_editorial
+        from bot.library.store import Store
         store = Store({database!r})
         for n in range(40):
             store.save(make_editorial(f"Writer {{sys.argv[1]}} files editorial number {{n}}.", "w"))

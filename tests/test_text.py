@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from bot.cleaning import normalise
-from bot.editorial import find_date, make_editorial
 from bot.errors import BadInput
-from bot.sentences import split_sentences
+from bot.reading.cleaning import normalise
+from bot.reading.editorial import find_date, make_editorial
+from bot.reading.sentences import split_sentences
 
-from .support import SEED
+from .rigs.support import SEED
 
 
 def test_backticks_become_apostrophes_and_read_more_goes() -> None:

@@ -11,8 +11,8 @@ import pytest
 from safetensors import safe_open
 from safetensors.numpy import load_file
 
-from bot.answer_reader import AnswerReader, _TorchReader
-from bot.training import read_squad, reader_groups, train_reader
+from bot.models.answer_reader import AnswerReader, _TorchReader
+from bot.models.training import read_squad, reader_groups, train_reader
 
 TOWNS = ["Oban", "Mallaig", "Ullapool", "Kirkwall", "Lerwick", "Stornoway", "Tobermory", "Brodick", "Portree",
          "Scrabster"]

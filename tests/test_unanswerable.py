@@ -7,8 +7,8 @@ import random
 
 import pytest
 
-from bot.embedder import default_model_dir
-from bot.unanswerable import (
+from bot.models.embedder import default_model_dir
+from bot.models.unanswerable import (
     WordVectors,
     affirmed,
     contrary,

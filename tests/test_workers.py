@@ -14,13 +14,13 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from bot import Newsdesk, Reply, Request, build_newsdesk
-from bot.embedder import Embedder
-from bot.feeds import poll_all
-from bot.ledger import Subscription
+from bot.library.ledger import Subscription
+from bot.models.embedder import Embedder
+from bot.newsroom.feeds import poll_all
 
-from .fake_slack import FakeSlack
-from .slack_rig import mention, slack_worker
-from .support import SEED, Loopback, settings_on
+from .rigs.fake_slack import FakeSlack
+from .rigs.slack_rig import mention, slack_worker
+from .rigs.support import SEED, Loopback, settings_on
 
 SUBSCRIBED = datetime(2026, 11, 23, 20, 0, tzinfo=UTC)
 DUE = datetime(2026, 11, 24, 2, 31, tzinfo=UTC)  # 07:31 in Karachi: the 07:30 digests are due

@@ -17,9 +17,9 @@ from discord import app_commands
 from adapters.discord.events import PLATFORM, conversation, mention_line, read_attachment, request, without_mention
 from adapters.discord.layout import outgoing
 from bot.errors import BadInput
-from bot.mentions import command_line
 from bot.messages import Attachment, Reply, Request, conversation_key
-from bot.newsdesk import Newsdesk
+from bot.newsroom.desk import Newsdesk
+from bot.newsroom.mentions import command_line
 from bot.settings import Settings
 
 __all__ = ["BUSY", "Jobs", "build_client"]

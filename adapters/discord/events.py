@@ -12,8 +12,8 @@ from datetime import datetime
 import discord
 
 from bot.errors import BadInput
-from bot.mentions import mention_command
 from bot.messages import Attachment, Request
+from bot.newsroom.mentions import mention_command
 
 __all__ = ["PLATFORM", "conversation", "mention_line", "read_attachment", "referenced", "request", "without_mention"]
 

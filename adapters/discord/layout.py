@@ -11,7 +11,7 @@ import discord
 
 from bot.answer import Answer
 from bot.messages import Reply
-from bot.render import Markup, answer_body, dateline, split_text
+from bot.newsroom.render import Markup, answer_body, dateline, split_text
 from bot.summary import Point, Summary
 
 __all__ = ["MESSAGE_LIMIT", "Outgoing", "as_text", "outgoing"]

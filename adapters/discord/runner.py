@@ -15,11 +15,11 @@ import discord
 
 from adapters.discord.client import NOBODY, build_client
 from adapters.discord.layout import outgoing
-from bot.digest import Poster
 from bot.errors import SettingsError
-from bot.ledger import Subscription
+from bot.library.ledger import Subscription
 from bot.messages import Reply
-from bot.newsdesk import Newsdesk
+from bot.newsroom.desk import Newsdesk
+from bot.newsroom.digest import Poster
 
 __all__ = ["DiscordRunning", "discord_poster", "message_content_allowed", "start_discord"]
 

@@ -32,12 +32,12 @@ from adapters.slack.events import (
     thread_of,
 )
 from adapters.slack.installations import oauth_settings
-from bot.digest import Poster
 from bot.errors import BadInput, SettingsError
-from bot.ledger import Subscription
-from bot.mentions import is_question, mention_command
+from bot.library.ledger import Subscription
 from bot.messages import Attachment, Reply, Request, conversation_key
-from bot.newsdesk import Newsdesk
+from bot.newsroom.desk import Newsdesk
+from bot.newsroom.digest import Poster
+from bot.newsroom.mentions import is_question, mention_command
 from bot.settings import Settings
 
 __all__ = ["PROGRESS", "SHORTCUT", "build_app", "slack_poster"]

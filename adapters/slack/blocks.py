@@ -11,9 +11,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.answer import Answer
-from bot.editorial import Editorial
 from bot.messages import Reply
-from bot.render import Markup, answer_body, dateline, split_text
+from bot.newsroom.render import Markup, answer_body, dateline, split_text
+from bot.reading.editorial import Editorial
 from bot.summary import Point, Summary
 
 __all__ = ["QUOTE_ACTION", "Message", "escape", "messages", "notice", "pack", "quote_value", "quotes"]

@@ -16,8 +16,8 @@ import urllib3
 from slack_sdk import WebClient
 
 from bot.errors import BadInput, short
-from bot.mentions import command_line
 from bot.messages import Attachment, Request
+from bot.newsroom.mentions import command_line
 
 __all__ = ["PLATFORM", "command_request", "download", "message_request", "plain_text", "thread_of"]
 

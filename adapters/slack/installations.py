@@ -20,8 +20,8 @@ from slack_bolt.oauth.oauth_settings import OAuthSettings
 from slack_sdk.oauth.installation_store import Bot, Installation, InstallationStore
 from slack_sdk.oauth.state_store import OAuthStateStore
 
+from bot.library.store import Store
 from bot.settings import Settings
-from bot.store import Store
 
 __all__ = ["StoreInstallations", "StoreStates", "bot_scopes", "oauth_settings"]
 

@@ -15,9 +15,9 @@ from slack_bolt.adapter.socket_mode import SocketModeHandler
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 
 from adapters.slack.app import build_app, slack_poster
-from bot.digest import Poster
 from bot.errors import SettingsError
-from bot.newsdesk import Newsdesk
+from bot.newsroom.desk import Newsdesk
+from bot.newsroom.digest import Poster
 
 __all__ = ["EVENTS_PATH", "SlackRunning", "http_server", "socket_mode", "start_slack"]
 

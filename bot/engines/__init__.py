@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from bot.answer_reader import shipped_reader
-from bot.embedder import Embedder
 from bot.engines.base import Engine, Indexed, key_point_count
 from bot.engines.extractive import ExtractiveEngine
 from bot.engines.fake import FakeEngine
 from bot.errors import SettingsError
+from bot.models.answer_reader import shipped_reader
+from bot.models.embedder import Embedder
 from bot.settings import Settings
 
 __all__ = ["ENGINES", "Engine", "Indexed", "key_point_count", "make_engine"]

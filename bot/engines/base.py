@@ -9,7 +9,7 @@ from typing import Protocol
 import numpy as np
 
 from bot.answer import Answer
-from bot.editorial import Editorial
+from bot.reading.editorial import Editorial
 from bot.summary import Summary
 
 __all__ = ["Engine", "Indexed", "key_point_count"]

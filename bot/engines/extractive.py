@@ -12,8 +12,6 @@ from collections.abc import Sequence
 import numpy as np
 
 from bot.answer import NOT_SAID, Answer, Citation
-from bot.answer_reader import AnswerReader
-from bot.embedder import Embedder
 from bot.engines.base import Indexed, key_point_count
 from bot.engines.lexical import (
     asks_for_date,
@@ -29,6 +27,8 @@ from bot.engines.lexical import (
     unframed,
     unnamed,
 )
+from bot.models.answer_reader import AnswerReader
+from bot.models.embedder import Embedder
 from bot.summary import Point, Summary
 
 __all__ = ["ExtractiveEngine", "asked_back", "hybrid_ranking", "mismatches"]

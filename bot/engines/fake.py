@@ -10,8 +10,8 @@ import re
 from collections.abc import Sequence
 
 from bot.answer import NOT_SAID, Answer, Citation
-from bot.editorial import Editorial
 from bot.engines.base import Indexed, key_point_count
+from bot.reading.editorial import Editorial
 from bot.summary import Point, Summary
 
 __all__ = ["FakeEngine"]

@@ -21,7 +21,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bot.models import ModelUnavailable
+from bot.models.local import ModelUnavailable
 from bot.settings import Settings
 
 __all__ = ["LlamaChat", "llama_cpp_installed"]

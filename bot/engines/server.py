@@ -13,11 +13,11 @@ import math
 import time
 from typing import Any
 
-from bot.embedder import Embedder
 from bot.engines.generative import ChatEngine
 from bot.errors import SettingsError
-from bot.fetcher import without_credentials
-from bot.models import ModelUnavailable
+from bot.models.embedder import Embedder
+from bot.models.local import ModelUnavailable
+from bot.reading.fetcher import without_credentials
 from bot.settings import Settings
 
 __all__ = ["ServerChat", "ServerEngine"]

@@ -11,11 +11,11 @@ from typing import Any
 
 import numpy as np
 
-from bot.editorial import make_editorial
 from bot.engines import Indexed
 from bot.evaluation.metrics import auroc
 from bot.evaluation.peers import ANSWER_PEERS
-from bot.newsdesk import Newsdesk
+from bot.newsroom.desk import Newsdesk
+from bot.reading.editorial import make_editorial
 
 __all__ = ["evaluate_answers"]
 

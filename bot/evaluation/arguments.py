@@ -10,12 +10,12 @@ import statistics
 from collections.abc import Iterable
 from typing import Any
 
-from bot.cleaning import normalise
-from bot.editorial import make_editorial
 from bot.engines import Indexed
 from bot.evaluation.peers import SUMMARY_PEERS
 from bot.evaluation.summaries import budget_for
-from bot.newsdesk import Newsdesk
+from bot.newsroom.desk import Newsdesk
+from bot.reading.cleaning import normalise
+from bot.reading.editorial import make_editorial
 
 __all__ = ["ARGUMENT", "evaluate_arguments"]
 

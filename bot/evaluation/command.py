@@ -9,7 +9,7 @@ from typing import Any
 
 from bot.errors import BadInput
 from bot.evaluation.data import read_rows
-from bot.newsdesk import Newsdesk
+from bot.newsroom.desk import Newsdesk
 
 __all__ = ["add_eval_parser", "run_eval"]
 

@@ -8,14 +8,14 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from bot.cleaning import normalise
-from bot.editorial import make_editorial
 from bot.engines import Indexed
 from bot.errors import BadInput
 from bot.evaluation.metrics import ROUGE_TYPES, Rouge
 from bot.evaluation.peers import SUMMARY_PEERS
-from bot.newsdesk import Newsdesk
-from bot.sentences import split_sentences
+from bot.newsroom.desk import Newsdesk
+from bot.reading.cleaning import normalise
+from bot.reading.editorial import make_editorial
+from bot.reading.sentences import split_sentences
 
 __all__ = ["budget_for", "evaluate_summaries"]
 
