@@ -307,3 +307,15 @@ def test_links_and_redirects_that_are_not_plain_ascii_are_sent_percent_encoded(w
     assert fetcher.fetch(web.url("/a b\x1b[2J")).data == PAGE
     assert fetcher.fetch(web.url("/moved")).data == PAGE
     assert [path for path, _ in web.seen] == ["/caf%C3%A9", "/a%20b%1B[2J", "/moved", "/caf%C3%A9"]
+
+
+@pytest.mark.parametrize("length", ["²", "1e9", "-5"])
+def test_a_length_that_is_no_plain_number_is_taken_for_none(web: Loopback, length: str) -> None:
+    """A server's Content-Length of superscript digits ("²".isdigit() is true) or worse is ignored, not a crash: the
+    size cap still counts the bytes as they come."""
+    web.route("/odd", body=PAGE, headers={"Content-Type": "text/html", "Content-Length": length},
+              declare_length=False)
+    try:
+        assert open_fetcher(allow_private=True).fetch(web.url("/odd")).data == PAGE
+    except BadInput as refusal:  # a client may also give up on a length it cannot read: a sentence, then
+        assert "could not" in str(refusal) or "broke" in str(refusal)

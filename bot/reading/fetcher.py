@@ -194,7 +194,7 @@ class Fetcher:
 
     def _read(self, sock: socket.socket, response: urllib3.BaseHTTPResponse, url: str, deadline: float) -> bytes:
         declared = response.headers.get("Content-Length")
-        if declared and declared.isdigit() and int(declared) > self.max_bytes:
+        if declared and declared.isascii() and declared.isdigit() and int(declared) > self.max_bytes:
             raise BadInput(f"That page is larger than newsdesk's limit of {self.max_bytes:,} bytes.")
         chunks: list[bytes] = []
         size = 0
