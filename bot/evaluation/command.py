@@ -24,7 +24,11 @@ def add_eval_parser(commands: Any) -> argparse.ArgumentParser:
     budget = summaries.add_mutually_exclusive_group()
     budget.add_argument("--sentences", type=int, default=3, metavar="K", help="summary length (default 3)")
     budget.add_argument("--ratio", type=float, metavar="R", help="summary length as a share of the sentences")
-    answers = kinds.add_parser("answers", help="answer sentences and abstention on SQuAD 2.0 rows")
+    answers = kinds.add_parser("answers", help="answer sentences and abstention on SQuAD 2.0 rows, or on the written "
+                               "editorial questions (a questions-*.jsonl file or their folder, with --editorials)")
+    answers.add_argument("--editorials", type=Path, metavar="WEBIS.jsonl",
+                         help="the editorials the written questions are about (editorials_webis_coling20.jsonl)")
+    answers.add_argument("--part", choices=("train", "dev", "kept"), help="only the written questions of this part")
     editorials = kinds.add_parser("editorials", help="argument share of key points on labelled editorials")
     editorials.add_argument("--sentences", type=int, default=3, metavar="K")
     for sub in (summaries, answers, editorials):
@@ -51,6 +55,13 @@ def run_eval(desk: Newsdesk, args: argparse.Namespace) -> dict[str, Any]:
         result = evaluate_summaries(desk, _progress(rows, "Summarising"), sentences=args.sentences,
                                     ratio=args.ratio, peers=args.peers, outputs=args.outputs)
         columns = ("rouge1", "rouge2", "rougeLsum")
+    elif args.kind == "answers" and (args.file.is_dir() or args.editorials):
+        result = _editorial_questions(desk, args)
+        print(json.dumps({"file": args.file.name} | result, indent=2) if args.json else _table(
+            {"file": args.file.name} | {k: v for k, v in result.items() if k != "by_kind"}, ("ranking_right",))
+            + "\n\nby kind (answered right; unanswerable: declined): "
+            + ", ".join(f"{kind} {value}" for kind, value in result["by_kind"].items()))
+        return result
     elif args.kind == "answers":
         rows = read_rows(args.file, ANSWER_FIELDS)
         result = evaluate_answers(desk, _progress(rows, "Answering"), peers=args.peers, outputs=args.outputs)
@@ -77,3 +88,19 @@ def _table(result: dict[str, Any], columns: tuple[str, ...]) -> str:
         cells = "".join(f"{'-' if values[c] is None else values[c]:>16}" for c in columns)
         lines.append(f"{name:16}{cells}")
     return "\n".join(lines)
+
+
+def _editorial_questions(desk: Newsdesk, args: argparse.Namespace) -> dict[str, Any]:
+    """The written editorial questions in a file or a folder of questions-*.jsonl, on the editorials they are about."""
+    from bot.evaluation.editorial_questions import QUESTION_FIELDS, evaluate_editorial_questions, part
+
+    if args.editorials is None:
+        raise BadInput("The written editorial questions need --editorials editorials_webis_coling20.jsonl.")
+    files = sorted(args.file.glob("questions-*.jsonl")) if args.file.is_dir() else [args.file]
+    rows = [row for path in files for row in read_rows(path, QUESTION_FIELDS)
+            if args.part is None or part(str(row["editorial"])) == args.part]
+    articles = {str(row["id"]): str(row["article"]) for row in read_rows(args.editorials, ("id", "article"))}
+    unknown = sorted({str(row["editorial"]) for row in rows} - set(articles))
+    if unknown:
+        raise BadInput(f"{args.editorials.name} has no editorial {unknown[0]}.")
+    return evaluate_editorial_questions(desk, _progress(rows, "Answering"), articles, peers=args.peers)

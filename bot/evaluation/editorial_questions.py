@@ -1,0 +1,89 @@
+"""`newsdesk eval answers` on the written editorial questions (bot/weights/editorials/questions-*.jsonl): editors'
+questions about real editorials, by kind (factual, why, call, stance, paraphrase, unanswerable), each with the
+numbers of every sentence that answers it.
+
+An answerable question is answered right when newsdesk answers (does not abstain) and cites an answering sentence
+first; it is wrongly declined when newsdesk abstains. An unanswerable one is declined right when newsdesk abstains.
+The ranking alone (the first citation, abstaining or not) and the peers' top sentence are scored beside it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import statistics
+from collections import defaultdict
+from collections.abc import Iterable
+from typing import Any
+
+import numpy as np
+
+from bot.engines import Indexed
+from bot.evaluation.metrics import auroc
+from bot.evaluation.peers import ANSWER_PEERS
+from bot.newsroom.desk import Newsdesk
+from bot.reading.editorial import make_editorial
+
+__all__ = ["QUESTION_FIELDS", "evaluate_editorial_questions", "part"]
+
+QUESTION_FIELDS = ("editorial", "question", "kind", "sentences")
+
+
+def part(editorial_id: str) -> str:
+    """The part an editorial's questions belong to: train (70%), dev (15%: what thresholds and constants are fitted
+    on) or kept (15%: reported, never tuned on). By editorial, from a hash of its id, so the parts never change."""
+    bucket = int(hashlib.sha256(editorial_id.encode()).hexdigest(), 16) % 20
+    return "train" if bucket < 14 else "dev" if bucket < 17 else "kept"
+
+
+def evaluate_editorial_questions(desk: Newsdesk, rows: Iterable[dict[str, Any]], articles: dict[str, str], *,
+                                 peers: bool = False) -> dict[str, Any]:
+    """Score newsdesk (and the peers' top sentence) on written questions; `articles` maps editorial ids to texts.
+
+    Example:
+        evaluate_editorial_questions(desk, read_rows(Path("questions-1.jsonl"), QUESTION_FIELDS), articles)
+    """
+    indexed: dict[str, Indexed] = {}
+    right: dict[str, list[bool]] = defaultdict(list)  # by kind: answered and right / declined right
+    declined: list[bool] = []  # answerable questions newsdesk declined
+    ranked: dict[str, list[bool]] = defaultdict(list)  # by system: first sentence answers (answerable only)
+    scores: dict[bool, list[float]] = {True: [], False: []}
+    for row in rows:
+        key = str(row["editorial"])
+        if key not in indexed:
+            editorial = make_editorial(articles[key], key)
+            indexed[key] = Indexed(editorial, desk.embedder.encode(editorial.sentences))
+        owner = indexed[key]
+        gold = set(row["sentences"])
+        answerable = bool(gold)
+        answer = desk.engine.answer(row["question"], [owner], desk.settings.abstain_below, across=False)
+        first = answer.citations[0].sentence if answer.citations else None
+        scores[answerable].append(answer.score)
+        if answerable:
+            right[row["kind"]].append(not answer.abstained and first in gold)
+            declined.append(answer.abstained)
+            ranked["newsdesk"].append(first in gold)
+            if peers:
+                vector = desk.embedder.encode([row["question"]])[0]
+                for name, rank in ANSWER_PEERS.items():
+                    ranking = rank(row["question"], owner.editorial.sentences, owner.vectors, vector)
+                    ranked[name].append(int(np.argmax(ranking)) + 1 in gold)
+        else:
+            right["unanswerable"].append(answer.abstained)
+
+    def share(values: list[bool]) -> float | None:
+        return round(100.0 * statistics.fmean(values), 1) if values else None
+
+    answerable_right = [v for kind, values in right.items() if kind != "unanswerable" for v in values]
+    return {
+        "questions": len(scores[True]) + len(scores[False]),
+        "editorials": len(indexed),
+        "threshold": desk.settings.abstain_below,
+        "engine": desk.engine.name,
+        "answerable_right": share(answerable_right),
+        "wrongly_declined": share(declined),
+        "unanswerable_declined": share(right["unanswerable"]),
+        "all_right": share(answerable_right + right["unanswerable"]),
+        "auroc": round(auroc(scores[True], scores[False]), 3) if scores[True] and scores[False] else None,
+        "by_kind": {kind: share(values) for kind, values in sorted(right.items())},
+        "systems": {name: {"ranking_right": share(values)} for name, values in ranked.items()},
+    }
