@@ -110,3 +110,40 @@ def test_a_broken_evaluation_file_is_one_sentence(tmp_path: Path, monkeypatch: p
     (tmp_path / "bad.jsonl").write_text(content)
     assert main(["eval", "summaries", str(tmp_path / "bad.jsonl")]) == 2
     assert message in capsys.readouterr().err
+
+
+def test_written_editorial_questions_are_scored_by_kind_and_agree_with_the_answers(
+        desk: Newsdesk, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    """`newsdesk eval answers` on written questions (the shape of bot/weights/editorials/questions-*.jsonl): each
+    figure is what newsdesk's own answers, asked one by one, make of them."""
+    from bot.engines import Indexed
+    from bot.reading.editorial import make_editorial
+
+    monkeypatch.setenv("NEWSDESK_DB", str(tmp_path / "eval.db"))
+    editorials = write_jsonl(tmp_path / "webis.jsonl", [{"id": "library", "article": ARTICLE}])
+    sentences = make_editorial(ARTICLE, "library").sentences
+    questions = [("When is a final decision on the library expected?", "factual", [5]),
+                 ("How many people signed against the closure?", "paraphrase", [3]),
+                 ("Why does the council want to close the library?", "why", [2]),
+                 ("Who is the chief librarian?", "unanswerable", []),
+                 ("What did the mayor say about the vote?", "unanswerable", [])]
+    rows = [{"editorial": "library", "question": q, "kind": kind, "sentences": gold,
+             "texts": [sentences[n - 1] for n in gold]} for q, kind, gold in questions]
+    folder = tmp_path / "written"
+    folder.mkdir()
+    write_jsonl(folder / "questions-1.jsonl", rows)
+    assert main(["eval", "answers", str(folder), "--editorials", str(editorials), "--peers", "--json"]) == 0
+    result = json.loads(capsys.readouterr().out)
+
+    indexed = Indexed(make_editorial(ARTICLE, "library"), desk.embedder.encode(sentences))
+    answers = [desk.engine.answer(q, [indexed], desk.settings.abstain_below, across=False) for q, _, _ in questions]
+    right = [not a.abstained and a.citations[0].sentence in gold
+             for a, (_, _, gold) in zip(answers, questions, strict=True) if gold]
+    declined = [a.abstained for a, (_, _, gold) in zip(answers, questions, strict=True) if not gold]
+    assert result["questions"] == 5 and result["editorials"] == 1
+    assert result["answerable_right"] == pytest.approx(100 * sum(right) / 3, abs=0.1)
+    assert result["unanswerable_declined"] == pytest.approx(100 * sum(declined) / 2, abs=0.1)
+    assert set(result["by_kind"]) == {"factual", "paraphrase", "why", "unanswerable"}
+    assert {"newsdesk", "bm25", "minilm-cosine"} <= set(result["systems"])
+    assert main(["eval", "answers", str(folder / "questions-1.jsonl")]) == 2  # written questions need --editorials
+    assert "--editorials" in capsys.readouterr().err

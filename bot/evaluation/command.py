@@ -55,7 +55,7 @@ def run_eval(desk: Newsdesk, args: argparse.Namespace) -> dict[str, Any]:
         result = evaluate_summaries(desk, _progress(rows, "Summarising"), sentences=args.sentences,
                                     ratio=args.ratio, peers=args.peers, outputs=args.outputs)
         columns = ("rouge1", "rouge2", "rougeLsum")
-    elif args.kind == "answers" and (args.file.is_dir() or args.editorials):
+    elif args.kind == "answers" and (args.file.is_dir() or args.editorials or _written(args.file)):
         result = _editorial_questions(desk, args)
         print(json.dumps({"file": args.file.name} | result, indent=2) if args.json else _table(
             {"file": args.file.name} | {k: v for k, v in result.items() if k != "by_kind"}, ("ranking_right",))
@@ -104,3 +104,12 @@ def _editorial_questions(desk: Newsdesk, args: argparse.Namespace) -> dict[str, 
     if unknown:
         raise BadInput(f"{args.editorials.name} has no editorial {unknown[0]}.")
     return evaluate_editorial_questions(desk, _progress(rows, "Answering"), articles, peers=args.peers)
+
+
+def _written(path: Path) -> bool:
+    """Whether `path` holds written editorial questions (rows naming an "editorial") rather than SQuAD rows."""
+    try:
+        with path.open(encoding="utf-8") as lines:
+            return '"editorial"' in next(lines, "")
+    except (OSError, UnicodeDecodeError):
+        return False  # read_rows says what is wrong with it
