@@ -12,6 +12,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from bot.answer import NOT_SAID, Answer, Citation
+from bot.engines.answer_types import asked_type, is_heading, supplies
 from bot.engines.base import Indexed, key_point_count
 from bot.engines.lexical import (
     asks_for_date,
@@ -53,7 +54,8 @@ _CANDIDATES, _READER_RANKING, _READER_DEMAND, _SECOND_SURE = 5, 4.0, 1.0, 0.9
 # chooses, and its confidence is multiplied by 0.6 when it is chosen all the same.
 _TYPE_PENALTY, _TYPE_SHARE = 2.0, 0.6
 # A sentence that is itself a question (an editorial's rhetorical "Why would an anti-bullying advocate want Rice to
-# have a second chance?") restates the question instead of answering it: it is quoted only when every candidate is one.
+# have a second chance?") restates the question instead of answering it, and a subheading ("Tarnished credibility.")
+# names what follows without saying it: either is quoted only when every candidate is one.
 _ASKED_BACK = 100.0
 # A question about a name the editorial never uses ("What did Governor Nathan Deal say?" of a piece that never names
 # him) cannot be answered from it: the confidence is multiplied by 0.6, as when the type does not match (names are
@@ -141,6 +143,8 @@ class ExtractiveEngine:
         best = int(order[0])
         if unnamed(asked, f"{owners[best][0].title}\n{owners[best][0].text}"):
             confidence *= _UNNAMED_SHARE
+        # Asked for a number, a date, a name or a place, a sentence without one does not answer, however close.
+        untyped = bool(mismatches(asked, [sentences[best]])[0])
         picked = [best]
         if len(order) > 1 and close and owners[int(order[1])][0] is owners[best][0]:
             picked.append(int(order[1]))
@@ -149,7 +153,7 @@ class ExtractiveEngine:
             for i in picked  # best first: the top citation is the answer
         )
         # What an editorial calls for is what it is for: asked that, a demand it makes is the answer, however unsure.
-        abstained = confidence < abstain_below and not demands[best]
+        abstained = (confidence < abstain_below or untyped) and not demands[best]
         if abstained:
             text = "None of the stored editorials says." if across else NOT_SAID
             citations = citations[:1]
@@ -188,9 +192,10 @@ class ExtractiveEngine:
         top = np.argsort(-ranking)[:_CANDIDATES]
         candidates = [sentences[i] for i in top]
         logits = self.reader.logits(question, candidates) + _READER_DEMAND * demands[top]
+        logits = _under_headings(logits, top, candidates)
         missing = mismatches(question, candidates)
         logits -= _TYPE_PENALTY * missing
-        choice = np.argsort(-(logits + _READER_RANKING * ranking[top] - _ASKED_BACK * asked_back(candidates)),
+        choice = np.argsort(-(logits + _READER_RANKING * ranking[top] - _ASKED_BACK * unquotable(candidates)),
                             kind="stable")
         sure = [self.reader.confidence(float(logits[i]), float(similarity[top[i]])) *
                 (_TYPE_SHARE if missing[i] else 1.0) for i in choice[:2]]
@@ -203,18 +208,34 @@ def asked_back(sentences: Sequence[str]) -> np.ndarray:
     return np.array([float(s.rstrip().endswith("?")) for s in sentences])
 
 
+def _under_headings(scores: np.ndarray, top: np.ndarray, candidates: Sequence[str]) -> np.ndarray:
+    """A subheading names what the sentence after it says: that sentence scores at least what its heading does."""
+    scores = scores.copy()
+    where = {int(i): k for k, i in enumerate(top)}
+    for k, i in enumerate(top):
+        after = where.get(int(i) + 1)
+        if after is not None and is_heading(candidates[k]):
+            scores[after] = max(scores[after], scores[k])
+    return scores
+
+
+def unquotable(sentences: Sequence[str]) -> np.ndarray:
+    """1.0 for each sentence that answers nothing on its own: a question asked back, or a subheading."""
+    return np.maximum(asked_back(sentences), np.array([float(is_heading(s)) for s in sentences]))
+
+
 def mismatches(question: str, sentences: Sequence[str]) -> np.ndarray:
-    """1.0 for each sentence without the number or date the question asks for, else 0.0."""
-    wants_number, wants_date = asks_for_number(question), asks_for_date(question)
-    return np.array([float((wants_number and not has_number(s)) or (wants_date and not has_date(s)))
-                     for s in sentences])
+    """1.0 for each sentence that does not supply the number, date, name or place the question asks for (one the
+    question does not already hold), else 0.0."""
+    kind = asked_type(question)
+    return np.array([float(kind is not None and not supplies(question, s, kind)) for s in sentences])
 
 
 def _by_ranking(question: str, sentences: Sequence[str], similarity: np.ndarray, ranking: np.ndarray,
                 demands: np.ndarray) -> tuple[np.ndarray, float, bool]:
     """Without the reader: the hybrid ranking's order; the top sentence's cosine as the confidence (of the signals
     measured, it separates answerable questions best: docs/quality.md)."""
-    order = np.argsort(-(ranking - _ASKED_BACK * asked_back(sentences)), kind="stable")
+    order = np.argsort(-(ranking - _ASKED_BACK * unquotable(sentences)), kind="stable")
     best = int(order[0])
     confidence = float(similarity[best]) + _ANSWER_DEMAND * float(demands[best])
     confidence *= _TYPE_SHARE if mismatches(question, [sentences[best]])[0] else 1.0
@@ -233,7 +254,7 @@ def hybrid_ranking(question: str, sentences: Sequence[str], similarity: np.ndarr
         else np.zeros(len(sentences))
     ranking = (similarity + _ANSWER_BM25 * lexical_share + _ANSWER_COVERAGE * coverage(question, sentences)
                + _ANSWER_TYPE * fits + _ANSWER_DEMAND * demands)
-    return ranking, demands
+    return _under_headings(ranking, np.arange(len(sentences)), sentences), demands
 
 
 def _tldr(sentences: Sequence[str], scores: np.ndarray) -> int:

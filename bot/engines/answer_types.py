@@ -1,0 +1,74 @@
+"""Answer types: a question that asks for a number, a date, a name or a place is answered only by a sentence that
+supplies one, and one the question does not already hold ("How much does the governor weigh?" is not answered by
+"The governor's weight has been mocked for years", nor "How many died in the 2014 attack?" by its "2014").
+"""
+
+from __future__ import annotations
+
+import re
+
+from bot.engines.lexical import asks_for_date, asks_for_number
+
+__all__ = ["asked_type", "is_heading", "supplies"]
+
+_NAME = re.compile(r"\b(what|which) (is|was|were|are) the names?\b|\bnames? of\b|^\s*(who|whom|whose)\b",
+                   re.IGNORECASE)
+_PLACE = re.compile(r"^\s*where\b|\b(which|what|in what|in which) (country|countries|city|cities|town|province|"
+                    r"state|region|village|district|capital|neighbourhood|neighborhood|county)\b", re.IGNORECASE)
+_DIGITS = re.compile(r"\d[\d,.]*")
+_NUMBER_WORDS = re.compile(
+    r"\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fifteen|twenty|thirty|forty|fifty|"
+    r"sixty|seventy|eighty|ninety|hundreds?|thousands?|millions?|billions?|trillions?|dozens?|half|once|twice|"
+    r"several|per ?cent|percent)\b", re.IGNORECASE)
+_TIMES = re.compile(
+    r"\b(1[5-9]\d\d|20\d\d|\d{1,2}(st|nd|rd|th)|jan(uary)?|feb(ruary)?|march|april|may|june|july|aug(ust)?|"
+    r"sept?(ember)?|oct(ober)?|nov(ember)?|dec(ember)?|monday|tuesday|wednesday|thursday|friday|saturday|sunday|"
+    r"today|yesterday|tomorrow|tonight|(last|next|this|that) (week|month|year|summer|winter|spring|autumn|fall)|"
+    r"ago|since|until|century|decade|\d+s)\b", re.IGNORECASE)
+_CAPITALISED = re.compile(r"\b[A-Z][\w'’-]+")
+# capitalised only because they open a sentence: never a name
+_ANY_NAME_WORDS = frozenset({"i", "the", "a", "an", "but", "and", "in", "on", "it", "its", "this", "that", "these",
+                             "those", "he", "she", "they", "we", "you", "there", "mr", "mrs", "ms", "dr", "yet", "so",
+                             "as", "if", "when", "while", "for", "of", "to", "at", "by", "with", "after", "before",
+                             "what", "who", "why", "how", "such", "all", "some", "many", "most", "no", "not", "one"})
+
+
+def asked_type(question: str) -> str | None:
+    """What kind of thing the question asks for: "number", "date", "name", "place", or None for anything else
+    (a why, a view, a call, a what)."""
+    if asks_for_number(question):
+        return "number"
+    if asks_for_date(question):
+        return "date"
+    if _NAME.search(question):
+        return "name"
+    if _PLACE.search(question):
+        return "place"
+    return None
+
+
+def supplies(question: str, sentence: str, kind: str) -> bool:
+    """Whether `sentence` gives a `kind` of thing ("number", "date", "name", "place") that `question` does not."""
+    asked = question.lower()
+    if kind == "number":
+        found = [m.group(0).rstrip(",.") for m in _DIGITS.finditer(sentence)] + \
+            [m.group(0).lower() for m in _NUMBER_WORDS.finditer(sentence)]
+    elif kind == "date":
+        found = [m.group(0).lower() for m in _TIMES.finditer(sentence)]
+    else:
+        found = [m.group(0).rstrip("'’").lower() for m in _CAPITALISED.finditer(sentence)]
+        found = [word for word in found if word not in _ANY_NAME_WORDS]
+    return any(item.lower() not in asked for item in found)
+
+
+_SENTENCE_WORDS = frozenset({"i", "you", "he", "she", "it", "we", "they", "this", "these", "that", "those", "there",
+                             "is", "are", "was", "were", "be", "been", "do", "does", "did", "not", "no", "so", "yes"})
+
+
+def is_heading(sentence: str) -> bool:
+    """Whether the "sentence" is a subheading ("Tarnished credibility.", "Video footage."): three words at most, none
+    of them a pronoun or a verb of being or doing, not a question or an exclamation. A heading names what follows
+    and answers nothing on its own; "He is correct." and "So disappointing." are sentences."""
+    words = sentence.strip().rstrip(".").split()
+    return 0 < len(words) <= 3 and not sentence.rstrip().endswith(("?", "!")) and \
+        not {w.lower().strip("'\"’,") for w in words} & _SENTENCE_WORDS

@@ -1,0 +1,66 @@
+"""What a sentence can answer: a subheading answers nothing on its own, and a question that asks for a number, a
+date, a name or a place is answered only by a sentence that gives one the question does not already hold."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot import Newsdesk
+from bot.engines.answer_types import asked_type, is_heading, supplies
+
+TALIBAN = ("The Taliban's lost year\n"
+           "The Taliban spent the year promising a new kind of government in Kabul.\n\n"
+           "Tarnished credibility.\n\n"
+           "The movement lost what standing it had when its commanders broke the ceasefire they had signed in May. "
+           "Donors who had talked of engagement stopped returning its envoys' calls. "
+           "Neighbouring governments now speak of containment rather than recognition.\n\n"
+           "What comes next.\n\n"
+           "The international community should keep humanitarian aid flowing while refusing recognition.")
+
+GOVERNOR = ("A governor's diet is nobody's business\n"
+            "Critics of the governor have spent years mocking his weight rather than his budgets. "
+            "The governor's weight has been the subject of late-night jokes since his first campaign. "
+            "His budgets, meanwhile, have cut school funding by 12 per cent in two years. "
+            "Voters should judge him on the 12 per cent, not on the jokes.")
+
+
+@pytest.mark.parametrize(("sentence", "heading"), [
+    ("Tarnished credibility.", True), ("Video footage.", True), ("Corleone.", True),
+    ("So disappointing.", False), ("He is correct.", False), ("I say try.", False),
+    ("Do not underestimate them.", False), ("Naked?", False)])
+def test_a_subheading_is_told_from_a_short_sentence(sentence: str, heading: bool) -> None:
+    assert is_heading(sentence) is heading
+
+
+@pytest.mark.parametrize(("question", "sentence", "kind", "given"), [
+    ("How much does the governor weigh?", "The governor's weight has been the subject of jokes.", "number", False),
+    ("How many died in the 2014 attack?", "The 2014 attack shocked the nation.", "number", False),
+    ("How many died in the 2014 attack?", "Six soldiers died in the attack.", "number", True),
+    ("When did the ceasefire collapse?", "Its commanders broke the ceasefire they had signed in May.", "date", True),
+    ("When did the ceasefire collapse?", "Its commanders broke the ceasefire.", "date", False),
+    ("What was the name of the neo-Nazi group he joined?", "He joined a neo-Nazi group as a teenager.", "name", False),
+    ("Who ended the siege?", "Sindh police officers ended the siege.", "name", True),
+    ("Where was the summit held?", "The summit was held in Geneva.", "place", True),
+    ("Where was the summit held?", "The summit was held in secret.", "place", False)])
+def test_a_typed_question_needs_a_sentence_that_gives_what_it_asks(question: str, sentence: str, kind: str,
+                                                                   given: bool) -> None:
+    assert asked_type(question) == kind
+    assert supplies(question, sentence, kind) is given
+
+
+def test_why_the_question_names_what_a_heading_names_the_reason_in_the_sentence_after_is_quoted(
+        desk: Newsdesk) -> None:
+    editorial = desk.add(desk.reader.from_text(TALIBAN))
+    heading = editorial.sentences.index("Tarnished credibility.") + 1
+    answer = desk.ask("Why has the Taliban's credibility been tarnished?", editorial)
+    assert all(c.sentence != heading for c in answer.citations)  # never the heading, alone or beside another
+    assert answer.citations[0].sentence == heading + 1 and "broke the ceasefire" in answer.citations[0].text
+
+
+def test_a_number_asked_and_not_given_is_not_said(desk: Newsdesk) -> None:
+    editorial = desk.add(desk.reader.from_text(GOVERNOR))
+    answer = desk.ask("How much does the governor weigh?", editorial)
+    assert answer.abstained and answer.answer == "The editorial does not say."
+    assert "weight" in answer.citations[0].text  # the closest sentence, as a pointer
+    cut = desk.ask("By how much have his budgets cut school funding?", editorial)
+    assert not cut.abstained and "12 per cent" in cut.citations[0].text
