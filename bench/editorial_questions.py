@@ -4,6 +4,7 @@ newsdesk numbers them, split the editorials into train, dev and kept-out parts, 
     python bench/editorial_questions.py show ID [ID ...]        # numbered sentences, as newsdesk cites them
     python bench/editorial_questions.py parts [--count N]        # the unreserved editorials, each with its part
     python bench/editorial_questions.py check [FILE ...]          # every written file: counts, and what is wrong
+    python bench/editorial_questions.py squad OUT.jsonl [--part train]   # the part as SQuAD rows, for training
 
 The 30 editorials in ../shared/data/eval/reserved_editorials.txt are kept for checks made outside the project:
 `show` refuses them and `check` fails on any line about one.
@@ -55,6 +56,24 @@ def show(ids: list[str]) -> None:
         for number, sentence in enumerate(sentences(row), start=1):
             print(f"{number}\t{sentence}")
         print()
+
+
+def as_squad(out: Path, wanted: str) -> int:
+    """Write one part's questions as SQuAD-format rows (`newsdesk train reader --data`): one row per editorial, its
+    text as the context; an answerable question's answers are its answering sentences, an unanswerable one has none."""
+    rows = editorials()
+    asked: dict[str, list[dict[str, Any]]] = {}
+    for path in sorted(WRITTEN.glob("questions-*.jsonl")):
+        for record in map(json.loads, path.read_text(encoding="utf-8").splitlines()):
+            if part(record["editorial"]) == wanted:
+                asked.setdefault(record["editorial"], []).append(record)
+    with out.open("w", encoding="utf-8") as lines:
+        for editorial_id, questions in asked.items():
+            qas = [{"id": f"{editorial_id}/{i}", "question": q["question"], "answers": q["texts"]}
+                   for i, q in enumerate(questions)]
+            lines.write(json.dumps({"id": editorial_id, "title": editorial_id,
+                                    "context": rows[editorial_id]["article"], "qas": qas}) + "\n")
+    return sum(len(questions) for questions in asked.values())
 
 
 def check(files: list[Path]) -> int:
@@ -123,6 +142,9 @@ def main() -> None:
     commands.add_parser("show").add_argument("ids", nargs="+")
     commands.add_parser("parts")
     commands.add_parser("check").add_argument("files", nargs="*", type=Path)
+    squad = commands.add_parser("squad")
+    squad.add_argument("out", type=Path)
+    squad.add_argument("--part", default="train", choices=("train", "dev", "kept"))
     args = parser.parse_args()
     if args.command == "show":
         show(args.ids)
@@ -131,6 +153,8 @@ def main() -> None:
         for editorial_id, row in editorials().items():
             if editorial_id not in kept_out:
                 print(f"{editorial_id}\t{part(editorial_id)}\t{len(sentences(row))}")
+    elif args.command == "squad":
+        print(f"{as_squad(args.out, args.part)} questions written to {args.out}")
     else:
         sys.exit(check(args.files or sorted(WRITTEN.glob("*.jsonl"))))
 
