@@ -17,6 +17,7 @@ from platformdirs import user_data_dir
 
 from bot.errors import SettingsError, short
 from bot.library.database import is_database_url
+from bot.reading.documents import READ_SECONDS
 from bot.reading.fetcher import without_credentials
 from bot.setting_values import (
     api_url,
@@ -95,7 +96,7 @@ class Settings:
     max_chars: int = 200_000
     max_bytes: int = 5_000_000
     fetch_timeout: float = 10.0
-    read_seconds: float = 20.0  # the most one file or page may take to read (a PDF or HTML bomb is refused after it)
+    read_seconds: float = READ_SECONDS  # the most one file or page may take to read (a PDF or HTML bomb is refused)
     allow_private_urls: bool = False
     trusted_hosts: frozenset[str] = frozenset()
     # the reader's confidence under which newsdesk says "does not say": the highest at which `newsdesk eval answers`

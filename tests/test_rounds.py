@@ -24,8 +24,6 @@ from .rigs.support import Loopback, send
 from .test_digest import Clock, article
 from .test_workers import DUE, FERRY, SUBSCRIBED, WATER
 
-ROOT = Path(__file__).resolve().parent.parent
-
 
 def rss(items: list[tuple[str, str]]) -> bytes:
     """A feed of (link, pubDate) items."""

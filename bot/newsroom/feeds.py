@@ -64,8 +64,7 @@ def poll_all(desk: Newsdesk, progress: Callable[[list[str]], Iterable[str]] = li
         urls = [url for url in urls if desk.store.first_sighting(f"feeds:{window}:{url}", keep=2 * interval)]
     settings = desk.settings
     reports = []
-    with FetchRound(threads=settings.poll_threads, per_host=settings.poll_per_host,
-                    budget=settings.poll_budget_seconds, stop=stop) as fetching:
+    with _fetch_round(desk, stop) as fetching:
         for url in progress(urls):
             if fetching.left() <= 0:
                 log.warning("feed %s left for the next round: this round's %g s for fetching ran out", url,
@@ -90,9 +89,7 @@ def poll_feed(desk: Newsdesk, ledger: Ledger, url: str, fetching: FetchRound | N
     """Fetch a feed and store its new and changed entries; a broken feed gives a report with an error. Its entries
     are fetched through `fetching` (a round of its own when none is given)."""
     if fetching is None:
-        settings = desk.settings
-        with FetchRound(threads=settings.poll_threads, per_host=settings.poll_per_host,
-                        budget=settings.poll_budget_seconds) as own:
+        with _fetch_round(desk) as own:
             return poll_feed(desk, ledger, url, own)
     try:
         page = desk.reader.fetcher.fetch(url, accept=FEED_TYPES)
@@ -200,12 +197,13 @@ def _inbox_file(directory: int, name: str, max_bytes: int) -> bytes | None:
             raise BadInput("it changed while it was being opened.")
         if opened.st_nlink != 1:
             raise BadInput("it has other names (hard links) outside the inbox: copy the file in instead.")
-        if opened.st_size > max_bytes:
-            raise BadInput(f"it is larger than newsdesk's limit of {max_bytes:,} bytes.")
-        data = file.read(max_bytes + 1)
-    if len(data) > max_bytes:
-        raise BadInput(f"it is larger than newsdesk's limit of {max_bytes:,} bytes.")
-    return data
+        return file.read(max_bytes + 1)  # one byte over is enough for the reader to refuse it as too large
+
+
+def _fetch_round(desk: Newsdesk, stop: threading.Event | None = None) -> FetchRound:
+    settings = desk.settings
+    return FetchRound(threads=settings.poll_threads, per_host=settings.poll_per_host,
+                      budget=settings.poll_budget_seconds, stop=stop)
 
 
 def _shown(name: str) -> str:

@@ -23,7 +23,7 @@ _EXTENSIONS = {".txt": "text", ".text": "text", ".md": "text", ".markdown": "tex
 _ARTICLE_WORDS = 12  # fewer words than this on a page is navigation, not an article
 CONTENT_TYPES = {"text/plain": "text", "text/markdown": "text", "text/html": "html",
                  "application/xhtml+xml": "html", "application/pdf": "pdf"}
-READ_SECONDS = 20.0  # settings.read_seconds's default
+READ_SECONDS = 20.0  # the default of NEWSDESK_READ_SECONDS (settings.read_seconds)
 # The address space a PDF or HTML read may take beyond the reading process's own: a long editorial needs tens of
 # megabytes, so only a file built to inflate meets this.
 READ_MEMORY = 1 << 30
@@ -57,7 +57,6 @@ def read_document(data: bytes, name: str, content_type: str | None = None, *, se
     (bot/reading/isolation.py), since a few kilobytes can be built to keep a parser busy for minutes or inflate into
     gigabytes. Raises BadInput with one sentence for binary files, corrupt PDFs, pages with no article, text that
     is not UTF-8, file types newsdesk does not read, and files that take too long or too much memory to read.
-    Titles and bylines come without terminal escapes or control characters.
 
     Example:
         read_document(Path("op-ed.html").read_bytes(), "op-ed.html").text
@@ -67,11 +66,8 @@ def read_document(data: bytes, name: str, content_type: str | None = None, *, se
     if kind == "text":
         return Document(text=_decode(data, name))
     reader = _read_pdf if kind == "pdf" else _read_html
-    document = run_contained(reader, data, name, seconds=seconds, memory=memory, what=short(name),
-                             preload=_PARSERS)
-    # The metadata a file declares is shown as it is (a title on a terminal, in Slack, in JSON): no escapes in it.
-    return Document(text=document.text, title=printable(document.title or "") or None,
-                    published=document.published, byline=printable(document.byline or "") or None)
+    # its title and byline lose any terminal escapes where every editorial's fields do: in make_editorial
+    return run_contained(reader, data, name, seconds=seconds, memory=memory, what=short(name), preload=_PARSERS)
 
 
 def _kind(data: bytes, name: str, content_type: str | None) -> str:
