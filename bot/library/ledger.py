@@ -104,7 +104,6 @@ class Ledger:
         self.store = store
         self.worker = worker or this_worker(store.database.address)
         self.lease = lease
-        self._failures: dict[str, int] = {}  # this worker's failed tries in a row, by conversation
 
     def add_feed(self, url: str) -> bool:
         """Add a feed (never its user name or password); False when it was already there."""
@@ -221,15 +220,6 @@ class Ledger:
             db.execute("UPDATE digest_runs SET worker = NULL, lease_until = ? WHERE conversation = ? AND day = ? "
                        "AND worker = ? AND status = 'claimed'",
                        (retry_at.isoformat() if retry_at else None, run.conversation, run.day, self.worker))
-
-    def failed(self, conversation: str) -> int:
-        """Count one more failed try at a conversation's digest, on this worker; how many in a row there have been."""
-        self._failures[conversation] = self._failures.get(conversation, 0) + 1
-        return self._failures[conversation]
-
-    def succeeded(self, conversation: str) -> int:
-        """Forget a conversation's failed tries now that its digest went out; how many there had been."""
-        return self._failures.pop(conversation, 0)
 
     def delivered(self, run: Run) -> set[int]:
         """The positions of the run's messages known to have reached the channel."""

@@ -65,6 +65,8 @@ class Newsdesk:
         self.embedder = embedder
         self.engine = engine
         self.library = LibraryIndex(store, self._sentence_vectors)
+        # built once, so a channel's failed tries (its backoff) outlive one round
+        self.digests = DigestDesk(store, self.ledger, self.summarize, settings)
 
     def add(self, editorial: Editorial) -> Editorial:
         """Store an editorial (once, however often it arrives) with its sentence vectors, in one transaction; return
@@ -147,11 +149,6 @@ class Newsdesk:
     def find(self, editorial_id: str) -> Editorial | None:
         """A stored editorial by id or unique id prefix."""
         return self.store.get(editorial_id.strip())
-
-    @property
-    def digests(self) -> DigestDesk:
-        """Digest building and delivery on this desk."""
-        return DigestDesk(self.store, self.ledger, self.summarize, self.settings)
 
     def handle(self, request: Request) -> list[Reply]:
         """Answer one chat command; a user's mistake comes back as a reply, never as an exception."""

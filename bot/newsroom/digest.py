@@ -81,6 +81,7 @@ class DigestDesk:
         self.summarize = summarize
         self.settings = settings
         self.catch_up = timedelta(hours=settings.catch_up_hours)
+        self._failures: dict[str, int] = {}  # this worker's failed tries in a row, by conversation
 
     def compose(self, since: datetime, until: datetime, conversation: str | None = None,
                 feed_url: str | None = None) -> Digest:
@@ -132,7 +133,7 @@ class DigestDesk:
         except BaseException:
             self.ledger.release(run)  # stopping: whoever runs next resumes it at once
             raise
-        failures = self.ledger.succeeded(subscription.conversation)
+        failures = self._failures.pop(subscription.conversation, 0)
         if failures:
             log.info("digest for %s on %s went out after %d failed %s", subscription.conversation, run.day, failures,
                      "try" if failures == 1 else "tries")
@@ -140,7 +141,7 @@ class DigestDesk:
 
     def _failed(self, subscription: Subscription, run: Run | None, now: datetime, error: Exception) -> None:
         """Let the run go until the backoff is over (1, 2, 4... minutes, capped) and say so once, not every round."""
-        failures = self.ledger.failed(subscription.conversation)
+        failures = self._failures[subscription.conversation] = self._failures.get(subscription.conversation, 0) + 1
         settings = self.settings
         wait = timedelta(minutes=min(settings.digest_retry_minutes * 2 ** min(failures - 1, 30),
                                      settings.digest_retry_max_minutes))
