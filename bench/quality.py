@@ -22,8 +22,10 @@ from bot.evaluation.answers import evaluate_answers  # noqa: E402
 from bot.evaluation.arguments import evaluate_arguments  # noqa: E402
 from bot.evaluation.command import ANSWER_FIELDS  # noqa: E402
 from bot.evaluation.data import read_rows  # noqa: E402
+from bot.evaluation.editorial_questions import QUESTION_FIELDS, evaluate_editorial_questions, part  # noqa: E402
 from bot.evaluation.summaries import evaluate_summaries  # noqa: E402
 
+WRITTEN = ROOT / "bot" / "weights" / "editorials"
 SUMMARY_SETS = {  # file: (sentences, ratio)
     "summ_cnndm_test_rose.jsonl": (3, None),
     "summ_news_writer_refs.jsonl": (3, None),
@@ -45,7 +47,18 @@ def run(data: Path) -> dict[str, Any]:
         results["editorials"] = evaluate_arguments(
             desk, read_rows(data / "editorials_webis_coling20.jsonl", ("id", "article", "adus")), peers=True)
         print("editorials", json.dumps(results["editorials"]), flush=True)
+        results["editorial_questions"] = written_questions(desk, data)
+        print("editorial questions", json.dumps(results["editorial_questions"]), flush=True)
     return results
+
+
+def written_questions(desk: Any, data: Path) -> dict[str, Any]:
+    """The written editorial questions' kept part (bot/weights/editorials/), with the peers' ranking beside it."""
+    rows = [row for path in sorted(WRITTEN.glob("questions-*.jsonl")) for row in read_rows(path, QUESTION_FIELDS)
+            if part(str(row["editorial"])) == "kept"]
+    articles = {str(row["id"]): str(row["article"])
+                for row in read_rows(data / "editorials_webis_coling20.jsonl", ("id", "article"))}
+    return evaluate_editorial_questions(desk, rows, articles, peers=True)
 
 
 def chart(results: dict[str, Any], path: Path) -> None:
@@ -56,7 +69,7 @@ def chart(results: dict[str, Any], path: Path) -> None:
 
     sets = list(results["summaries"])
     systems = list(results["summaries"][sets[0]]["systems"])
-    figure, (left, right) = plt.subplots(1, 2, figsize=(13, 4.8), gridspec_kw={"width_ratios": [3, 1]})
+    figure, (left, right, written) = plt.subplots(1, 3, figsize=(16, 4.8), gridspec_kw={"width_ratios": [3, 1, 1.4]})
     width = 0.8 / len(systems)
     for n, system in enumerate(systems):
         values = [results["summaries"][s]["systems"][system]["rouge2"] for s in sets]
@@ -72,6 +85,14 @@ def chart(results: dict[str, Any], path: Path) -> None:
     right.set_ylim(50, 100)
     right.set_ylabel("hit@1 (%)")
     right.set_title("Answers: SQuAD 2.0 hit@1")
+    asked = results["editorial_questions"]
+    bars = {"newsdesk\nall right": asked["all_right"],
+            **{f"{name}\nranking": v["ranking_right"] for name, v in asked["systems"].items()}}
+    written.bar(list(bars), list(bars.values()), color=["tab:blue"] * 2 + ["tab:gray"] * (len(bars) - 2))
+    written.set_ylim(0, 100)
+    written.set_ylabel("right (%)")
+    written.set_title("Editors' questions (kept part)")
+    written.tick_params(axis="x", labelsize=7)
     figure.tight_layout()
     figure.savefig(path, dpi=110)
 

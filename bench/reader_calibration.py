@@ -18,24 +18,16 @@ import sys
 from pathlib import Path
 
 import numpy as np
-from scipy.optimize import minimize
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bot.engines.extractive import (  # noqa: E402
-    _ASKED_BACK,
-    _TYPE_PENALTY,
-    _TYPE_SHARE,
-    _UNNAMED_SHARE,
-    asked_back,
-    hybrid_ranking,
-    mismatches,
-)
+from bot.engines.extractive import _TYPE_PENALTY, _UNNAMED_SHARE  # noqa: E402
 from bot.engines.lexical import coverage, unnamed  # noqa: E402
+from bot.engines.ranking import ASKED_BACK, TYPE_SHARE, asked_back, hybrid_ranking, mismatches  # noqa: E402
 from bot.evaluation.command import ANSWER_FIELDS  # noqa: E402
 from bot.evaluation.data import read_rows  # noqa: E402
-from bot.evaluation.metrics import auroc  # noqa: E402
+from bot.evaluation.metrics import auroc, logistic_fit  # noqa: E402
 from bot.models.answer_reader import READER_WEIGHTS, AnswerReader  # noqa: E402
 from bot.models.embedder import Embedder  # noqa: E402
 from bot.reading.editorial import make_editorial  # noqa: E402
@@ -91,7 +83,7 @@ def main() -> None:
         for weight in (0.0, 2.0, 4.0, 8.0):
             tops = []
             for answerable, holds, ranking, cosine, logits, missing, unsaid, back in rows:
-                best = int(np.argmax(logits[:k] + weight * ranking[:k] - _ASKED_BACK * back[:k]))
+                best = int(np.argmax(logits[:k] + weight * ranking[:k] - ASKED_BACK * back[:k]))
                 rest = np.delete(logits[:k], best)
                 tops.append((answerable, answerable and holds[best], float(logits[best]), float(cosine[best]),
                              float(missing[best]), float(np.logaddexp.reduce(logits[:k])),
@@ -110,9 +102,9 @@ def main() -> None:
                      ("logit, cosine and absent words", np.array([[top[2], top[3], top[7]] for top in chosen])),
                      ("log-sum-exp, cosine and absent words", np.array([[top[5], top[3], top[7]]
                                                                         for top in chosen]))):
-        weights = _logistic(x, y)
+        weights = logistic_fit(x, y)
         confidence = 1 / (1 + np.exp(-(x @ weights[:-1] + weights[-1])))
-        confidence *= np.where([top[4] for top in chosen], _TYPE_SHARE, 1.0)
+        confidence *= np.where([top[4] for top in chosen], TYPE_SHARE, 1.0)
         confidence *= np.where(named_out, args.unnamed_share, 1.0)
         on, off = confidence[y == 1], confidence[y == 0]
         threshold = float(np.quantile(on, 1 - args.answer_share))
@@ -125,20 +117,6 @@ def main() -> None:
 def absent(question: str, sentences: tuple[str, ...]) -> float:
     """The share of the question's content words (stemmed, stop words out) that the whole text never uses."""
     return 1.0 - float(coverage(question, [" ".join(sentences)])[0])
-
-
-def _logistic(x: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """Logistic regression of y on the columns of x (coefficients, then the intercept), lightly regularised."""
-    design = np.hstack([x, np.ones((len(x), 1))])
-
-    def loss(w: np.ndarray) -> tuple[float, np.ndarray]:
-        z = design @ w
-        p = 1 / (1 + np.exp(-z))
-        value = float(np.sum(np.logaddexp(0, z) - y * z) + 1e-3 * w[:-1] @ w[:-1])
-        gradient = design.T @ (p - y) + 2e-3 * np.append(w[:-1], 0.0)
-        return value, gradient
-
-    return np.asarray(minimize(loss, np.zeros(design.shape[1]), jac=True, method="L-BFGS-B").x)
 
 
 if __name__ == "__main__":

@@ -41,6 +41,12 @@ class Answer:
     model: str
     across_library: bool = False
     notes: tuple[str, ...] = ()
+    lead: int = 0  # which of the citations (in the editorial's order) the engine chose; the others answer beside it
+
+    @property
+    def chosen(self) -> Citation:
+        """The citation the engine chose (or, abstaining, the closest sentence)."""
+        return self.citations[self.lead]
 
     def to_json(self) -> dict[str, Any]:
         """The answer in the JSON contract: other tools read these field names."""

@@ -12,32 +12,29 @@ from collections.abc import Sequence
 import numpy as np
 
 from bot.answer import NOT_SAID, Answer, Citation
-from bot.engines.answer_types import asked_type, is_heading, supplies
+from bot.engines.answer_types import asked_type
 from bot.engines.base import Indexed, key_point_count
-from bot.engines.lexical import (
-    asks_for_date,
-    asks_for_demands,
-    asks_for_number,
-    asks_for_thesis,
-    bm25_scores,
-    coverage,
-    has_date,
-    has_number,
-    is_demand,
-    lexical_centrality,
-    unframed,
-    unnamed,
+from bot.engines.lexical import asks_for_thesis, asks_why, is_demand, lexical_centrality, unframed, unnamed
+from bot.engines.ranking import (
+    ASKED_BACK,
+    TYPE_SHARE,
+    asked_back,
+    by_ranking,
+    hybrid_ranking,
+    mismatches,
+    under_headings,
+    unquotable,
 )
 from bot.models.answer_reader import AnswerReader
 from bot.models.embedder import Embedder
+from bot.reading.editorial import Editorial
 from bot.summary import Point, Summary
 
-__all__ = ["ExtractiveEngine", "asked_back", "hybrid_ranking", "mismatches"]
+__all__ = ["ExtractiveEngine"]
 
 _CALLS = {"short": 2, "medium": 5, "long": 8}
 # Salience weights, chosen on the development data (docs/quality.md has the runs).
 _POSITION, _POSITION_DECAY, _LEXICAL, _LENGTH, _REDUNDANCY = 0.3, 4.0, 0.3, 0.1, 0.15
-_ANSWER_BM25, _ANSWER_COVERAGE, _ANSWER_TYPE, _ANSWER_DEMAND = 0.05, 0.5, 0.1, 0.2
 # A TL;DR has to stand alone, so sentences that lean on the one before ("Hence...", "This...") lose out.
 _LEANS_BACK = re.compile(
     r"^(equally|secondly|thirdly|finally|hence|but|and|or|so|also|moreover|however|furthermore|this|these|that|"
@@ -48,19 +45,20 @@ _MIN_WORDS = 6
 # The answer reader re-reads the ranking's top candidates (recall@5 of the ranking: 99.2% on the development half)
 # and chooses by its logit plus 4 times the ranking's score (hit@1 92.9% against 92.4% by the logit alone and 90.3%
 # by the ranking alone; bench/reader_calibration.py). A demand, when the question asks what the editorial calls
-# for, gains 1 on its logit; a second sentence almost as sure as the first is quoted too.
-_CANDIDATES, _READER_RANKING, _READER_DEMAND, _SECOND_SURE = 5, 4.0, 1.0, 0.9
+# for, gains 1 on its logit.
+_CANDIDATES, _READER_RANKING, _READER_DEMAND = 5, 4.0, 1.0
 # A "when" or "how many" question and a sentence without a date or number: its logit loses 2 when the reader
-# chooses, and its confidence is multiplied by 0.6 when it is chosen all the same.
-_TYPE_PENALTY, _TYPE_SHARE = 2.0, 0.6
-# A sentence that is itself a question (an editorial's rhetorical "Why would an anti-bullying advocate want Rice to
-# have a second chance?") restates the question instead of answering it, and a subheading ("Tarnished credibility.")
-# names what follows without saying it: either is quoted only when every candidate is one.
-_ASKED_BACK = 100.0
+# chooses, and its confidence is multiplied by TYPE_SHARE when it is chosen all the same.
+_TYPE_PENALTY = 2.0
 # A question about a name the editorial never uses ("What did Governor Nathan Deal say?" of a piece that never names
 # him) cannot be answered from it: the confidence is multiplied by 0.6, as when the type does not match (names are
 # matched loosely, so a cut rather than a refusal).
 _UNNAMED_SHARE = 0.6
+# A why, a view or a call is answered by every sentence that answers it, 4 at most: the best one; any other whose
+# logit is at least _JOINS and within _STRONG of its; its neighbours in the editorial (up to 2 sentences away) while
+# the reader's logit for the next one is at least _JOINS, or while they go on with a demand it was asked for; and,
+# asked why, the sentence after it when that one leans on it ("It marks the day...").
+_REACH, _STRONG, _JOINS, _PASSAGE, _WHY_LEANS = 2, 0.5, 1.5, 4, True
 
 
 class ExtractiveEngine:
@@ -136,27 +134,27 @@ class ExtractiveEngine:
         vectors = np.vstack([item.vectors for item in library])
         similarity = vectors @ self.embedder.encode([asked])[0]
         ranking, demands = hybrid_ranking(asked, sentences, similarity)
+        scored: dict[int, float] = {}  # the reader's logits of the sentences it read, by place in `sentences`
         if self.reader is None:
-            order, confidence, close = _by_ranking(asked, sentences, similarity, ranking, demands)
+            order, confidence, close = by_ranking(asked, sentences, similarity, ranking, demands)
         else:
-            order, confidence, close = self._by_reader(asked, sentences, similarity, ranking, demands)
+            (order, confidence), close = self._by_reader(asked, sentences, similarity, ranking, demands, scored), False
         best = int(order[0])
         if unnamed(asked, f"{owners[best][0].title}\n{owners[best][0].text}"):
             confidence *= _UNNAMED_SHARE
         # Asked for a number, a date, a name or a place, a sentence without one does not answer, however close.
         untyped = bool(mismatches(asked, [sentences[best]])[0])
-        picked = [best]
-        if len(order) > 1 and close and owners[int(order[1])][0] is owners[best][0]:
-            picked.append(int(order[1]))
-        citations = tuple(
-            Citation(sentence=owners[i][1] + 1, text=sentences[i], editorial=owners[i][0])
-            for i in picked  # best first: the top citation is the answer
-        )
         # What an editorial calls for is what it is for: asked that, a demand it makes is the answer, however unsure.
         abstained = (confidence < abstain_below or untyped) and not demands[best]
+        if untyped and abstained:  # nothing gives what was asked: the pointer is the sentence closest to the topic
+            best = int(np.argmax(ranking - ASKED_BACK * unquotable(sentences)))
+        picked = [best]  # abstaining, the closest sentence as a pointer; a number, a date, a name: one sentence
+        if not abstained and asked_type(asked) is None:  # a why, a view, a call: every sentence that answers
+            picked = self._passage(asked, sentences, owners, order, close, demands, scored)
+        citations = tuple(Citation(sentence=owners[i][1] + 1, text=sentences[i], editorial=owners[i][0])
+                          for i in picked)
         if abstained:
             text = "None of the stored editorials says." if across else NOT_SAID
-            citations = citations[:1]
         else:
             text = " ".join(c.text for c in citations)
         return Answer(
@@ -169,6 +167,7 @@ class ExtractiveEngine:
             engine=self.name,
             model=self._answered_by,
             across_library=across,
+            lead=picked.index(best),
         )
 
     def _thesis(self, question: str, item: Indexed) -> Answer:
@@ -184,77 +183,55 @@ class ExtractiveEngine:
                       editorial=editorial, engine=self.name,
                       model=self._answered_by, across_library=False)
 
+    def _passage(self, question: str, sentences: Sequence[str], owners: Sequence[tuple[Editorial, int]],
+                 order: np.ndarray, close: bool, demands: np.ndarray, scored: dict[int, float]) -> list[int]:
+        """The best sentence and the others of its editorial that answer too: any the reader is nearly as sure of,
+        and the ones next to them that it takes for answers (a reason often follows the sentence that names the
+        thing); up to `_PASSAGE` sentences, in the editorial's order. Without the reader, the second best when
+        the ranking is as sure of it."""
+        best = int(order[0])
+        editorial = owners[best][0]
+        if self.reader is None:
+            return sorted({best, int(order[1])}) if close and owners[int(order[1])][0] is editorial else [best]
+        near = [i for i in range(best - _REACH, best + _REACH + 1)
+                if 0 <= i < len(sentences) and owners[i][0] is editorial and i not in scored]
+        if near:
+            texts = [sentences[i] for i in near]
+            read = (self.reader.logits(question, texts) + _READER_DEMAND * demands[near]
+                    - ASKED_BACK * unquotable(texts))
+            scored.update(zip(near, map(float, read), strict=True))
+        strong = sorted((i for i in scored if owners[i][0] is editorial and i != best
+                         and scored[i] >= max(scored[best] - _STRONG, _JOINS)), key=lambda i: -scored[i])
+        picked = {best, *strong[:_PASSAGE - 1]}
+        for step in (1, -1):  # after the best sentence, then before it, while the next one answers too
+            i = best + step
+            while len(picked) < _PASSAGE and i in scored and owners[i][0] is editorial and (
+                    scored[i] >= _JOINS or (demands[i] and demands[best])):  # or goes on with the demand
+                picked.add(i)
+                i += step
+        after = best + 1  # asked why, the sentence that leans on the best one ("It marks...", "That is because...")
+        if _WHY_LEANS and asks_why(question) and after < len(sentences) and owners[after][0] is editorial and \
+                _LEANS_BACK.match(sentences[after]) and len(picked) < _PASSAGE:
+            picked.add(after)
+        return sorted(picked)
+
     def _by_reader(self, question: str, sentences: Sequence[str], similarity: np.ndarray, ranking: np.ndarray,
-                   demands: np.ndarray) -> tuple[np.ndarray, float, bool]:
-        """The ranking's top candidates re-read by the answer reader: their order, the top one's calibrated
-        confidence, and whether the second is as sure (then it is quoted too)."""
+                   demands: np.ndarray, scored: dict[int, float]) -> tuple[np.ndarray, float]:
+        """The ranking's top candidates re-read by the answer reader: their order and the top one's calibrated
+        confidence; `scored` gets their logits."""
         assert self.reader is not None
         top = np.argsort(-ranking)[:_CANDIDATES]
         candidates = [sentences[i] for i in top]
         logits = self.reader.logits(question, candidates) + _READER_DEMAND * demands[top]
-        logits = _under_headings(logits, top, candidates)
+        logits = under_headings(logits, top, candidates)
         missing = mismatches(question, candidates)
         logits -= _TYPE_PENALTY * missing
-        choice = np.argsort(-(logits + _READER_RANKING * ranking[top] - _ASKED_BACK * unquotable(candidates)),
+        choice = np.argsort(-(logits + _READER_RANKING * ranking[top] - ASKED_BACK * unquotable(candidates)),
                             kind="stable")
-        sure = [self.reader.confidence(float(logits[i]), float(similarity[top[i]])) *
-                (_TYPE_SHARE if missing[i] else 1.0) for i in choice[:2]]
-        close = len(sure) > 1 and sure[1] >= _SECOND_SURE * sure[0]
-        return top[choice], sure[0], close
-
-
-def asked_back(sentences: Sequence[str]) -> np.ndarray:
-    """1.0 for each sentence that is itself a question (ending with "?", not with a quoted title like "Naked?\"")."""
-    return np.array([float(s.rstrip().endswith("?")) for s in sentences])
-
-
-def _under_headings(scores: np.ndarray, top: np.ndarray, candidates: Sequence[str]) -> np.ndarray:
-    """A subheading names what the sentence after it says: that sentence scores at least what its heading does."""
-    scores = scores.copy()
-    where = {int(i): k for k, i in enumerate(top)}
-    for k, i in enumerate(top):
-        after = where.get(int(i) + 1)
-        if after is not None and is_heading(candidates[k]):
-            scores[after] = max(scores[after], scores[k])
-    return scores
-
-
-def unquotable(sentences: Sequence[str]) -> np.ndarray:
-    """1.0 for each sentence that answers nothing on its own: a question asked back, or a subheading."""
-    return np.maximum(asked_back(sentences), np.array([float(is_heading(s)) for s in sentences]))
-
-
-def mismatches(question: str, sentences: Sequence[str]) -> np.ndarray:
-    """1.0 for each sentence that does not supply the number, date, name or place the question asks for (one the
-    question does not already hold), else 0.0."""
-    kind = asked_type(question)
-    return np.array([float(kind is not None and not supplies(question, s, kind)) for s in sentences])
-
-
-def _by_ranking(question: str, sentences: Sequence[str], similarity: np.ndarray, ranking: np.ndarray,
-                demands: np.ndarray) -> tuple[np.ndarray, float, bool]:
-    """Without the reader: the hybrid ranking's order; the top sentence's cosine as the confidence (of the signals
-    measured, it separates answerable questions best: docs/quality.md)."""
-    order = np.argsort(-(ranking - _ASKED_BACK * unquotable(sentences)), kind="stable")
-    best = int(order[0])
-    confidence = float(similarity[best]) + _ANSWER_DEMAND * float(demands[best])
-    confidence *= _TYPE_SHARE if mismatches(question, [sentences[best]])[0] else 1.0
-    close = len(order) > 1 and ranking[order[1]] >= 0.95 * ranking[best]
-    return order, confidence, bool(close)
-
-
-def hybrid_ranking(question: str, sentences: Sequence[str], similarity: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """How well each sentence matches the question by the bi-encoder, BM25, word coverage and answer type, and
-    which sentences are demands a "what does it call for" question asks for (1.0) or not (0.0)."""
-    lexical = bm25_scores(question, sentences)
-    lexical_share = lexical / lexical.max() if lexical.max() > 0 else lexical
-    wants_number, wants_date = asks_for_number(question), asks_for_date(question)
-    fits = np.array([(wants_number and has_number(s)) or (wants_date and has_date(s)) for s in sentences])
-    demands = np.array([float(is_demand(s)) for s in sentences]) if asks_for_demands(question) \
-        else np.zeros(len(sentences))
-    ranking = (similarity + _ANSWER_BM25 * lexical_share + _ANSWER_COVERAGE * coverage(question, sentences)
-               + _ANSWER_TYPE * fits + _ANSWER_DEMAND * demands)
-    return _under_headings(ranking, np.arange(len(sentences)), sentences), demands
+        scored.update(zip(map(int, top), map(float, logits - ASKED_BACK * unquotable(candidates)), strict=True))
+        best = choice[0]
+        sure = self.reader.confidence(float(logits[best]), float(similarity[top[best]]))
+        return top[choice], sure * (TYPE_SHARE if missing[best] else 1.0)
 
 
 def _tldr(sentences: Sequence[str], scores: np.ndarray) -> int:

@@ -202,7 +202,7 @@ class ChatEngine(_Generative):
             return quoted
         citations = tuple(Citation(sentence=p.sentence, text=owner.editorial.sentence(p.sentence),
                                    editorial=owner.editorial) for p in result.kept)
-        return replace(quoted, answer=" ".join(p.text for p in result.kept), citations=citations,
+        return replace(quoted, answer=" ".join(p.text for p in result.kept), citations=citations, lead=0,
                        engine=self.name, model=self.model)
 
 

@@ -65,6 +65,8 @@ _ACCORDING = re.compile(
     rf"^\s*(?:does|do|did) (?:{_PIECE}|it) (?:say|tell us|mention|explain|state|know) "
     r"(?=(?:who|what|when|where|why|how|which)\b)|"
     rf",? (?:according to|in the view of) {_PIECE}(?=\s*\??\s*$)", re.IGNORECASE)
+_WHY = re.compile(r"\bwhy\b|\b(what|which) (is|was|are|were) the (main )?(reasons?|causes?|motives?)\b|"
+                  r"\bfor what reason\b|\bhow come\b|\bwhat (led|drove|pushed|caused|prompted|made)\b", re.IGNORECASE)
 _ASKS_THESIS = re.compile(
     r"\b(main|central|chief|overall|key|core|biggest) (argument|point|message|claim|thesis|idea|takeaway|concern|"
     r"worry|theme|focus|conclusion|lesson|complaint|criticism)"
@@ -142,6 +144,11 @@ def is_demand(sentence: str) -> bool:
 def asks_for_demands(question: str) -> bool:
     """True for "what does it call for / want / propose" questions, which the demand sentences answer."""
     return bool(_ASKS_DEMANDS.search(question))
+
+
+def asks_why(question: str) -> bool:
+    """True for a question that asks for a reason ("Why...?", "What was the reason for...?", "How come...?")."""
+    return bool(_WHY.search(question))
 
 
 def asks_for_thesis(question: str) -> bool:

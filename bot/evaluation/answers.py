@@ -42,7 +42,7 @@ def evaluate_answers(desk: Newsdesk, rows: Iterable[dict[str, Any]], *, peers: b
         sentences = indexed.editorial.sentences
         answerable = not row["is_impossible"]
         answer = desk.engine.answer(row["question"], [indexed], desk.settings.abstain_below, across=False)
-        tops = {"newsdesk": (answer.citations[0].text, answer.score)}
+        tops = {"newsdesk": (answer.chosen.text, answer.score)}
         if peers:
             question_vector = desk.embedder.encode([row["question"]])[0]
             for name, rank in ANSWER_PEERS.items():

@@ -58,9 +58,12 @@ def run_eval(desk: Newsdesk, args: argparse.Namespace) -> dict[str, Any]:
     elif args.kind == "answers" and (args.file.is_dir() or args.editorials or _written(args.file)):
         result = _editorial_questions(desk, args)
         print(json.dumps({"file": args.file.name} | result, indent=2) if args.json else _table(
-            {"file": args.file.name} | {k: v for k, v in result.items() if k != "by_kind"}, ("ranking_right",))
+            {"file": args.file.name} | {k: v for k, v in result.items() if k not in ("by_kind", "quoted")},
+            ("ranking_right",))
             + "\n\nby kind (answered right; unanswerable: declined): "
-            + ", ".join(f"{kind} {value}" for kind, value in result["by_kind"].items()))
+            + ", ".join(f"{kind} {value}" for kind, value in result["by_kind"].items())
+            + "\nquoted sentences of the answers (precision, recall against the written answers; sentences): "
+            + ", ".join(f"{key} {value}" for key, value in result["quoted"].items()))
         return result
     elif args.kind == "answers":
         rows = read_rows(args.file, ANSWER_FIELDS)

@@ -8,7 +8,7 @@ import numpy as np
 from rouge_score import rouge_scorer
 from scipy.stats import mannwhitneyu
 
-__all__ = ["ROUGE_TYPES", "Rouge", "auroc"]
+__all__ = ["ROUGE_TYPES", "Rouge", "auroc", "logistic_fit"]
 
 ROUGE_TYPES = ("rouge1", "rouge2", "rougeLsum")
 
@@ -30,3 +30,20 @@ def auroc(positives: Sequence[float], negatives: Sequence[float]) -> float:
         return float("nan")
     statistic = mannwhitneyu(np.asarray(positives), np.asarray(negatives)).statistic
     return float(statistic) / (len(positives) * len(negatives))
+
+
+def logistic_fit(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Logistic regression of y (0 or 1) on the columns of x, lightly regularised: the coefficients, then the
+    intercept (how the answer reader's confidence is calibrated)."""
+    from scipy.optimize import minimize
+
+    design = np.hstack([x, np.ones((len(x), 1))])
+
+    def loss(w: np.ndarray) -> tuple[float, np.ndarray]:
+        z = design @ w
+        p = 1 / (1 + np.exp(-z))
+        value = float(np.sum(np.logaddexp(0, z) - y * z) + 1e-3 * w[:-1] @ w[:-1])
+        return value, design.T @ (p - y) + 2e-3 * np.append(w[:-1], 0.0)
+
+    return np.asarray(minimize(loss, np.zeros(design.shape[1]), jac=True, method="L-BFGS-B").x)
+

@@ -18,8 +18,8 @@ from sumy.summarizers.luhn import LuhnSummarizer
 from sumy.summarizers.text_rank import TextRankSummarizer
 from sumy.utils import get_stop_words
 
-from bot.engines.extractive import hybrid_ranking
 from bot.engines.lexical import bm25_scores
+from bot.engines.ranking import hybrid_ranking
 
 __all__ = ["ANSWER_PEERS", "SUMMARY_PEERS"]
 

@@ -82,7 +82,7 @@ def answer_body(answer: Answer, markup: Markup = PLAIN) -> str:
     m = markup
     notes = [m.escape(f"Note: {note}") for note in answer.notes]
     if answer.abstained:
-        closest = answer.citations[0]
+        closest = answer.chosen
         where = f" in “{m.escape(closest.editorial.title)}”" if answer.across_library else ""
         return "\n".join([f"{m.strong.format(m.escape(answer.answer))} The closest it comes{where} is sentence "
                           f"{closest.sentence}:{m.gap}{m.quote.format(m.escape(closest.text))}", *notes])
