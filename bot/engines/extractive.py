@@ -138,7 +138,8 @@ class ExtractiveEngine:
         if self.reader is None:
             order, confidence, close = by_ranking(asked, sentences, similarity, ranking, demands)
         else:
-            (order, confidence), close = self._by_reader(asked, sentences, similarity, ranking, demands, scored), False
+            order, confidence = self._by_reader(asked, sentences, similarity, ranking, demands, scored)
+            close = False  # with the reader, the passage decides what else is quoted
         best = int(order[0])
         if unnamed(asked, f"{owners[best][0].title}\n{owners[best][0].text}"):
             confidence *= _UNNAMED_SHARE
