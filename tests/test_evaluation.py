@@ -137,7 +137,7 @@ def test_written_editorial_questions_are_scored_by_kind_and_agree_with_the_answe
 
     indexed = Indexed(make_editorial(ARTICLE, "library"), desk.embedder.encode(sentences))
     answers = [desk.engine.answer(q, [indexed], desk.settings.abstain_below, across=False) for q, _, _ in questions]
-    right = [not a.abstained and a.citations[0].sentence in gold
+    right = [not a.abstained and a.chosen.sentence in gold
              for a, (_, _, gold) in zip(answers, questions, strict=True) if gold]
     declined = [a.abstained for a, (_, _, gold) in zip(answers, questions, strict=True) if not gold]
     assert result["questions"] == 5 and result["editorials"] == 1
@@ -147,3 +147,43 @@ def test_written_editorial_questions_are_scored_by_kind_and_agree_with_the_answe
     assert {"newsdesk", "bm25", "minilm-cosine"} <= set(result["systems"])
     assert main(["eval", "answers", str(folder / "questions-1.jsonl")]) == 2  # written questions need --editorials
     assert "--editorials" in capsys.readouterr().err
+
+
+OPINION = ("The library must stay open\n"
+           "The city council voted on Tuesday to close the central library. "
+           "Closing it would be a mistake the city cannot afford. "
+           "The library lent more books last year than any other branch in the county. "
+           "Residents have collected ten thousand signatures against the closure. "
+           "The council should reverse its vote before the budget is set in March. "
+           "Officials say repairs would cost four million pounds.")
+
+
+def test_written_roles_score_the_summary_and_each_peer_where_it_makes_that_part(
+        desk: Newsdesk, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    """`newsdesk eval editorials --roles` (the shape of bot/weights/editorials/roles-*.jsonl): each figure is what
+    newsdesk's own summary, made alone, and the peers' rules make of the labels."""
+    from bot.engines import Indexed
+    from bot.reading.editorial import make_editorial
+
+    monkeypatch.setenv("NEWSDESK_DB", str(tmp_path / "eval.db"))
+    editorials = write_jsonl(tmp_path / "webis.jsonl", [{"id": "library", "article": OPINION}])
+    roles = {"editorial": "library", "thesis": [2], "calls": [5], "key": [2, 3, 4, 5], "scene": [1]}
+    folder = tmp_path / "written"
+    folder.mkdir()
+    write_jsonl(folder / "roles-1.jsonl", [roles])
+    assert main(["eval", "editorials", str(editorials), "--roles", str(folder), "--peers", "--json"]) == 0
+    result = json.loads(capsys.readouterr().out)
+
+    editorial = make_editorial(OPINION, "library")
+    summary = desk.engine.summarize(Indexed(editorial, desk.embedder.encode(editorial.sentences)), "medium")
+    listed = [p.sentence for p in summary.calls_to_action]
+    newsdesk, lead, rule = (result["systems"][name] for name in ("newsdesk", "lead", "should-must"))
+    assert result["editorials"] == 1
+    assert newsdesk["tldr_is_thesis"] == (100.0 if summary.tldr.sentence == 2 else 0.0)
+    assert newsdesk["calls_recall"] == (100.0 if 5 in listed else 0.0)
+    assert newsdesk["key_precision"] == pytest.approx(
+        100 * sum(p.sentence in {2, 3, 4, 5} for p in summary.key_points) / len(summary.key_points), abs=0.1)
+    assert lead["tldr_is_thesis"] == 0.0 and lead["calls_precision"] is None  # sentence 1 sets the scene
+    assert rule == {"tldr_is_thesis": None, "thesis_in_summary": None, "calls_precision": 100.0,
+                    "calls_recall": 100.0, "no_call_clean": None, "key_precision": None}
+    assert main(["eval", "editorials", str(editorials), "--roles", str(tmp_path / "none.jsonl")]) == 2

@@ -28,9 +28,13 @@ def add_eval_parser(commands: Any) -> argparse.ArgumentParser:
                                "editorial questions (a questions-*.jsonl file or their folder, with --editorials)")
     answers.add_argument("--editorials", type=Path, metavar="WEBIS.jsonl",
                          help="the editorials the written questions are about (editorials_webis_coling20.jsonl)")
-    answers.add_argument("--part", choices=("train", "dev", "kept"), help="only the written questions of this part")
-    editorials = kinds.add_parser("editorials", help="argument share of key points on labelled editorials")
+    editorials = kinds.add_parser("editorials", help="argument share of key points on labelled editorials, or "
+                                  "summaries against written sentence roles (--roles)")
     editorials.add_argument("--sentences", type=int, default=3, metavar="K")
+    editorials.add_argument("--roles", type=Path, metavar="DIR",
+                            help="written roles (roles-*.jsonl, as in bot/weights/editorials) of FILE's editorials")
+    for sub in (answers, editorials):
+        sub.add_argument("--part", choices=("train", "dev", "kept"), help="only the written rows of this part")
     for sub in (summaries, answers, editorials):
         sub.add_argument("file", type=Path, metavar="FILE.jsonl")
         sub.add_argument("--peers", action="store_true", help="score the peer methods in the same run")
@@ -69,6 +73,10 @@ def run_eval(desk: Newsdesk, args: argparse.Namespace) -> dict[str, Any]:
         rows = read_rows(args.file, ANSWER_FIELDS)
         result = evaluate_answers(desk, _progress(rows, "Answering"), peers=args.peers, outputs=args.outputs)
         columns = ("hit_at_1", "auroc")
+    elif args.roles is not None:
+        result = _written_roles(desk, args)
+        columns = ("tldr_is_thesis", "thesis_in_summary", "calls_precision", "calls_recall", "no_call_clean",
+                   "key_precision")
     else:
         rows = read_rows(args.file, ("id", "article", "adus"))
         result = evaluate_arguments(desk, _progress(rows, "Reading"), sentences=args.sentences, peers=args.peers)
@@ -86,27 +94,45 @@ def _progress(rows: list[dict[str, Any]], label: str) -> Any:
 
 def _table(result: dict[str, Any], columns: tuple[str, ...]) -> str:
     header = " · ".join(f"{k} {v}" for k, v in result.items() if k != "systems")
-    lines = [header, "", f"{'system':16}" + "".join(f"{c:>16}" for c in columns)]
+    widths = [max(16, len(c) + 2) for c in columns]
+    lines = [header, "", f"{'system':16}" + "".join(f"{c:>{w}}" for c, w in zip(columns, widths, strict=True))]
     for name, values in result["systems"].items():
-        cells = "".join(f"{'-' if values[c] is None else values[c]:>16}" for c in columns)
+        cells = "".join(f"{'-' if values[c] is None else values[c]:>{w}}" for c, w in zip(columns, widths, strict=True))
         lines.append(f"{name:16}{cells}")
     return "\n".join(lines)
 
 
 def _editorial_questions(desk: Newsdesk, args: argparse.Namespace) -> dict[str, Any]:
     """The written editorial questions in a file or a folder of questions-*.jsonl, on the editorials they are about."""
-    from bot.evaluation.editorial_questions import QUESTION_FIELDS, evaluate_editorial_questions, part
+    from bot.evaluation.editorial_questions import QUESTION_FIELDS, evaluate_editorial_questions
 
     if args.editorials is None:
         raise BadInput("The written editorial questions need --editorials editorials_webis_coling20.jsonl.")
-    files = sorted(args.file.glob("questions-*.jsonl")) if args.file.is_dir() else [args.file]
-    rows = [row for path in files for row in read_rows(path, QUESTION_FIELDS)
-            if args.part is None or part(str(row["editorial"])) == args.part]
-    articles = {str(row["id"]): str(row["article"]) for row in read_rows(args.editorials, ("id", "article"))}
+    rows, articles = _written_rows(args.file, "questions", QUESTION_FIELDS, args.editorials, args.part)
+    return evaluate_editorial_questions(desk, _progress(rows, "Answering"), articles, peers=args.peers)
+
+
+def _written_roles(desk: Newsdesk, args: argparse.Namespace) -> dict[str, Any]:
+    """Summaries of FILE's editorials against the written roles in a roles-*.jsonl file or their folder."""
+    from bot.evaluation.roles import ROLE_FIELDS, evaluate_roles
+
+    rows, articles = _written_rows(args.roles, "roles", ROLE_FIELDS, args.file, args.part)
+    return evaluate_roles(desk, _progress(rows, "Summarising"), articles, peers=args.peers)
+
+
+def _written_rows(source: Path, kind: str, fields: tuple[str, ...], editorials: Path,
+                  wanted: str | None) -> tuple[list[dict[str, Any]], dict[str, str]]:
+    """Written rows (a file, or a folder of `kind`-*.jsonl) of one part or all, and the texts of their editorials."""
+    from bot.evaluation.editorial_questions import part
+
+    files = sorted(source.glob(f"{kind}-*.jsonl")) if source.is_dir() else [source]
+    rows = [row for path in files for row in read_rows(path, fields)
+            if wanted is None or part(str(row["editorial"])) == wanted]
+    articles = {str(row["id"]): str(row["article"]) for row in read_rows(editorials, ("id", "article"))}
     unknown = sorted({str(row["editorial"]) for row in rows} - set(articles))
     if unknown:
-        raise BadInput(f"{args.editorials.name} has no editorial {unknown[0]}.")
-    return evaluate_editorial_questions(desk, _progress(rows, "Answering"), articles, peers=args.peers)
+        raise BadInput(f"{editorials.name} has no editorial {unknown[0]}.")
+    return rows, articles
 
 
 def _written(path: Path) -> bool:
