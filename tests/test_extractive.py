@@ -229,3 +229,33 @@ def test_asked_what_someone_the_editorial_never_names_said_it_does_not_say(desk:
                      "What did the RMT union say about the second crew?"):
         answer = desk.ask(question, editorial)  # 0.37 without the name check: sentence 2 quoted as their words
         assert answer.abstained and answer.answer == "The editorial does not say."
+
+
+@pytest.mark.parametrize(("sentence", "demand"), [
+    ("The government should stop the benefits of convicted looters.", True),
+    ("We need politicians with more on their minds than winning the next election.", True),
+    ("Stand up for someone else.", True),
+    ("Do not underestimate them.", True),
+    ("Let me explain why.", False),
+    ('Murdoch tweeted that all Muslims "must be held responsible" for the attack.', False),
+    ("Both sides agreed that employers should not be able to push a woman out of the workforce.", False),
+    ("The joint statement calls on the media to refrain from showing the pictures.", False),
+    ("Experts have called for a security audit in the wake of the Karachi attack.", False),
+    ("We call on the government to hold an inquiry.", True),
+    ("What should the council do now?", False)])
+def test_a_demand_is_the_editorials_own_with_or_without_should_or_must(sentence: str, demand: bool) -> None:
+    assert is_demand(sentence) is demand
+
+
+def test_a_summary_lists_an_imperative_call_and_not_a_quoted_must(desk: Newsdesk) -> None:
+    text = ("Charity begins at the door\n"
+            "The winter shelter on Mill Road turned away forty people last week. "
+            "Its director told reporters that the city \"must find more beds\" before January. "
+            "The council has found the money for a new car park instead. "
+            "Give what you can to the shelter this month. "
+            "A warm bed costs less than a parking space.")
+    editorial = desk.add(desk.reader.from_text(text))
+    summary = desk.summarize(editorial, "medium")
+    calls = [p.sentence for p in summary.calls_to_action]
+    assert 4 in calls or summary.tldr.sentence == 4  # the imperative is the editorial's own call
+    assert 2 not in calls  # the director's quoted "must" is not

@@ -56,7 +56,7 @@ _TYPE_PENALTY = 2.0
 _UNNAMED_SHARE = 0.6
 # A why, a view or a call is answered by every sentence that answers it, 4 at most: the best one; any other whose
 # logit is at least _JOINS and within _STRONG of its; its neighbours in the editorial (up to 2 sentences away) while
-# the reader's logit for the next one is at least _JOINS, or while they go on with a demand it was asked for; and,
+# the reader's logit for the next one is at least _JOINS, or while they are demands and demands were asked for; and,
 # asked why, the sentence after it when that one leans on it ("It marks the day...").
 _REACH, _STRONG, _JOINS, _PASSAGE, _WHY_LEANS = 2, 0.5, 1.5, 4, True
 
@@ -207,7 +207,7 @@ class ExtractiveEngine:
         for step in (1, -1):  # after the best sentence, then before it, while the next one answers too
             i = best + step
             while len(picked) < _PASSAGE and i in scored and owners[i][0] is editorial and (
-                    scored[i] >= _JOINS or (demands[i] and demands[best])):  # or goes on with the demand
+                    scored[i] >= _JOINS or demands[i]):  # or is a demand, asked what the editorial calls for
                 picked.add(i)
                 i += step
         after = best + 1  # asked why, the sentence that leans on the best one ("It marks...", "That is because...")

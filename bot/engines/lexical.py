@@ -38,6 +38,19 @@ _DEMAND = re.compile(
     re.IGNORECASE,
 )
 _NOT_DEMAND = re.compile(r"\b(what|which|where|how) (should|must|ought)\b", re.IGNORECASE)
+# An editorial's own demand may be a plain imperative ("Stand up for someone else.") or "we need"; a demand inside
+# quotation marks, or reported without the writer's "I" or "we" ("Both sides agreed that employers should...", "The
+# joint statement calls on the media..."), is someone else's.
+_OWN_DEMAND = re.compile(
+    r"\b(we need|we have got to|shouldn['’]t)\b|"
+    r"^\s*(?:and |so |now |please )?(?:stand|give|keep|stop|join|tell|ask|vote|support|help|demand|end|start|try|be|"
+    r"don['’]t|do not|get|go|listen|pay|act|speak|raise|fight|choose|refuse|reject|resist|write|contact|donate|"
+    r"protect|save|teach|learn|think|show|find|bring|treat|pray|love|forgive|hold|spend|build|invest|stay|remember|"
+    r"let (?!me\b))\b", re.IGNORECASE)
+_QUOTED = re.compile(r"[“\"][^”\"]*[”\"]")
+_REPORTED = re.compile(r"\b(said|says|agreed|argues|argued|warned|warns|insisted|insists|claimed|claims|told|stated|"
+                       r"declared|tweet(ed)?|statement|according to|calls? (on|for)|called (on|for))\b", re.IGNORECASE)
+_WRITER = re.compile(r"\b(I|we|us|our)\b", re.IGNORECASE)
 _ASKS_DEMANDS = re.compile(
     r"\b(call(s|ing)? (for|on)|want|demand|propose|recommend|urge|suggest|ask(s|ing)? for|should .* do|"
     r"must .* do|need(s)? to (be )?do)", re.IGNORECASE)
@@ -138,7 +151,10 @@ def is_demand(sentence: str) -> bool:
     """True for a sentence that demands action ("must", "should", "needs to", "calls on"...)."""
     if sentence.rstrip().endswith("?") or _NOT_DEMAND.search(sentence):
         return False
-    return bool(_DEMAND.search(sentence))
+    own = _QUOTED.sub(" ", sentence)
+    if _REPORTED.search(own) and not _WRITER.search(own):
+        return False
+    return bool(_DEMAND.search(own) or _OWN_DEMAND.search(own))
 
 
 def asks_for_demands(question: str) -> bool:
