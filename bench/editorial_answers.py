@@ -108,16 +108,14 @@ def main() -> None:
 def fit(desk: Any, reader: KeptReader, rows: list[dict[str, Any]], articles: dict[str, str],
         logit_only: bool = False) -> None:
     """Fit the confidence, then the threshold; each answer's features go to build/editorial-dev-answers.jsonl."""
-    features: list[tuple[float, float]] = []
     answer = desk.engine.answer
-
     noted: list[dict[str, Any]] = []
 
     def answer_noting(*args: Any, **named: Any) -> Any:  # the first confidence asked is the chosen one's
         reader.asked.clear()
         given = answer(*args, **named)
-        features.append(reader.asked[0] if reader.asked else (np.nan, np.nan))
-        noted.append({"logit": features[-1][0], "cosine": features[-1][1], "abstained": given.abstained,
+        logit, cosine = reader.asked[0] if reader.asked else (np.nan, np.nan)
+        noted.append({"logit": logit, "cosine": cosine, "abstained": given.abstained,
                       "chosen": given.chosen.sentence, "cited": [c.sentence for c in given.citations]})
         return given
 
@@ -127,7 +125,8 @@ def fit(desk: Any, reader: KeptReader, rows: list[dict[str, Any]], articles: dic
     with (ROOT / "build" / "editorial-dev-answers.jsonl").open("w", encoding="utf-8") as out:
         for row, note in zip(rows, noted, strict=True):
             out.write(json.dumps({k: row[k] for k in ("editorial", "question", "kind", "sentences")} | note) + "\n")
-    x, y = np.array(features), np.array([bool(row["sentences"]) for row in rows], dtype=float)
+    x = np.array([(note["logit"], note["cosine"]) for note in noted])
+    y = np.array([bool(row["sentences"]) for row in rows], dtype=float)
     usable = ~np.isnan(x).any(axis=1)
     if logit_only:  # the cosine left out: on written traps, which borrow the editorial's words, it learns to mislead
         weights = np.insert(logistic_fit(x[usable][:, :1], y[usable]), 1, 0.0)

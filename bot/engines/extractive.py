@@ -59,6 +59,8 @@ _UNNAMED_SHARE = 0.6
 # the reader's logit for the next one is at least _JOINS, or while they are demands and demands were asked for; and,
 # asked why, the sentence after it when that one leans on it ("It marks the day...").
 _REACH, _STRONG, _JOINS, _PASSAGE, _WHY_LEANS = 2, 0.5, 1.5, 4, True
+# Without the reader, the second sentence of the ranking is quoted too when its score is 95% of the first's.
+_RANKING_SURE = 0.95
 
 
 class ExtractiveEngine:
@@ -136,10 +138,9 @@ class ExtractiveEngine:
         ranking, demands = hybrid_ranking(asked, sentences, similarity)
         scored: dict[int, float] = {}  # the reader's logits of the sentences it read, by place in `sentences`
         if self.reader is None:
-            order, confidence, close = by_ranking(asked, sentences, similarity, ranking, demands)
+            order, confidence = by_ranking(asked, sentences, similarity, ranking, demands)
         else:
             order, confidence = self._by_reader(asked, sentences, similarity, ranking, demands, scored)
-            close = False  # with the reader, the passage decides what else is quoted
         best = int(order[0])
         if unnamed(asked, f"{owners[best][0].title}\n{owners[best][0].text}"):
             confidence *= _UNNAMED_SHARE
@@ -151,7 +152,7 @@ class ExtractiveEngine:
             best = int(np.argmax(ranking - ASKED_BACK * unquotable(sentences)))
         picked = [best]  # abstaining, the closest sentence as a pointer; a number, a date, a name: one sentence
         if not abstained and asked_type(asked) is None:  # a why, a view, a call: every sentence that answers
-            picked = self._passage(asked, sentences, owners, order, close, demands, scored)
+            picked = self._passage(asked, sentences, owners, order, ranking, demands, scored)
         citations = tuple(Citation(sentence=owners[i][1] + 1, text=sentences[i], editorial=owners[i][0])
                           for i in picked)
         if abstained:
@@ -185,7 +186,7 @@ class ExtractiveEngine:
                       model=self._answered_by, across_library=False)
 
     def _passage(self, question: str, sentences: Sequence[str], owners: Sequence[tuple[Editorial, int]],
-                 order: np.ndarray, close: bool, demands: np.ndarray, scored: dict[int, float]) -> list[int]:
+                 order: np.ndarray, ranking: np.ndarray, demands: np.ndarray, scored: dict[int, float]) -> list[int]:
         """The best sentence and the others of its editorial that answer too: any the reader is nearly as sure of,
         and the ones next to them that it takes for answers (a reason often follows the sentence that names the
         thing); up to `_PASSAGE` sentences, in the editorial's order. Without the reader, the second best when
@@ -193,7 +194,9 @@ class ExtractiveEngine:
         best = int(order[0])
         editorial = owners[best][0]
         if self.reader is None:
-            return sorted({best, int(order[1])}) if close and owners[int(order[1])][0] is editorial else [best]
+            second = int(order[1]) if len(order) > 1 else best
+            as_sure = ranking[second] >= _RANKING_SURE * ranking[best] and owners[second][0] is editorial
+            return sorted({best, second}) if as_sure else [best]
         near = [i for i in range(best - _REACH, best + _REACH + 1)
                 if 0 <= i < len(sentences) and owners[i][0] is editorial and i not in scored]
         if near:
@@ -227,9 +230,9 @@ class ExtractiveEngine:
         logits = under_headings(logits, top, candidates)
         missing = mismatches(question, candidates)
         logits -= _TYPE_PENALTY * missing
-        choice = np.argsort(-(logits + _READER_RANKING * ranking[top] - ASKED_BACK * unquotable(candidates)),
-                            kind="stable")
-        scored.update(zip(map(int, top), map(float, logits - ASKED_BACK * unquotable(candidates)), strict=True))
+        quotable = logits - ASKED_BACK * unquotable(candidates)
+        choice = np.argsort(-(quotable + _READER_RANKING * ranking[top]), kind="stable")
+        scored.update(zip(map(int, top), map(float, quotable), strict=True))
         best = choice[0]
         sure = self.reader.confidence(float(logits[best]), float(similarity[top[best]]))
         return top[choice], sure * (TYPE_SHARE if missing[best] else 1.0)

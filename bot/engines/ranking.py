@@ -66,15 +66,14 @@ def mismatches(question: str, sentences: Sequence[str]) -> np.ndarray:
 
 
 def by_ranking(question: str, sentences: Sequence[str], similarity: np.ndarray, ranking: np.ndarray,
-                demands: np.ndarray) -> tuple[np.ndarray, float, bool]:
+                demands: np.ndarray) -> tuple[np.ndarray, float]:
     """Without the reader: the hybrid ranking's order; the top sentence's cosine as the confidence (of the signals
     measured, it separates answerable questions best: docs/quality.md)."""
     order = np.argsort(-(ranking - ASKED_BACK * unquotable(sentences)), kind="stable")
     best = int(order[0])
     confidence = float(similarity[best]) + _ANSWER_DEMAND * float(demands[best])
     confidence *= TYPE_SHARE if mismatches(question, [sentences[best]])[0] else 1.0
-    close = len(order) > 1 and ranking[order[1]] >= 0.95 * ranking[best]
-    return order, confidence, bool(close)
+    return order, confidence
 
 
 def hybrid_ranking(question: str, sentences: Sequence[str], similarity: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
