@@ -9,7 +9,7 @@ LLAMA_CMAKE := -DCMAKE_C_FLAGS=-mno-amx-int8 -DCMAKE_CXX_FLAGS=-mno-amx-int8
 LLAMA_KEY := $(shell (grep -m1 '^flags' /proc/cpuinfo; echo '$(LLAMA) $(LLAMA_CMAKE)') | sha256sum | cut -c1-16)
 LLAMA_WHEELS := $(HOME)/.cache/newsdesk/llama-wheels/$(LLAMA_KEY)
 
-.PHONY: run test bench quality reader clean
+.PHONY: run test bench quality reader roles clean
 
 $(STAMP): pyproject.toml Makefile
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -85,6 +85,11 @@ reader: $(STAMP)
 	$(BIN)/newsdesk train reader --data $(SQUAD) --questions 1500 --seed 97 --rewritten 0 --turned 0 \
 		--start build/reader-editorial.safetensors --out build/reader-refreshed.safetensors --verbose
 	$(BIN)/newsdesk train reader --average build/reader-editorial.safetensors build/reader-refreshed.safetensors
+
+# The sentence-role model the summaries use (bot/weights/roles.safetensors; its card: bot/weights/ROLES.md): the
+# written roles and news reports of the train part, over the Webis editorials. About a minute on 2 cores.
+roles: $(STAMP)
+	$(BIN)/newsdesk train roles --editorials ../shared/data/eval/editorials_webis_coling20.jsonl
 
 clean:
 	rm -rf $(VENV) build *.egg-info

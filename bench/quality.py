@@ -23,6 +23,7 @@ from bot.evaluation.arguments import evaluate_arguments  # noqa: E402
 from bot.evaluation.command import ANSWER_FIELDS  # noqa: E402
 from bot.evaluation.data import read_rows  # noqa: E402
 from bot.evaluation.editorial_questions import QUESTION_FIELDS, evaluate_editorial_questions, part  # noqa: E402
+from bot.evaluation.roles import ROLE_FIELDS, evaluate_roles  # noqa: E402
 from bot.evaluation.summaries import evaluate_summaries  # noqa: E402
 
 WRITTEN = ROOT / "bot" / "weights" / "editorials"
@@ -49,16 +50,28 @@ def run(data: Path) -> dict[str, Any]:
         print("editorials", json.dumps(results["editorials"]), flush=True)
         results["editorial_questions"] = written_questions(desk, data)
         print("editorial questions", json.dumps(results["editorial_questions"]), flush=True)
+        results["editorial_roles"] = written_roles(desk, data)
+        print("editorial roles", json.dumps(results["editorial_roles"]), flush=True)
     return results
 
 
 def written_questions(desk: Any, data: Path) -> dict[str, Any]:
     """The written editorial questions' kept part (bot/weights/editorials/), with the peers' ranking beside it."""
-    rows = [row for path in sorted(WRITTEN.glob("questions-*.jsonl")) for row in read_rows(path, QUESTION_FIELDS)
+    return evaluate_editorial_questions(desk, *_kept("questions", QUESTION_FIELDS, data), peers=True)
+
+
+def written_roles(desk: Any, data: Path) -> dict[str, Any]:
+    """Medium summaries of the written roles' kept part (bot/weights/editorials/roles-*.jsonl), with the peers."""
+    return evaluate_roles(desk, *_kept("roles", ROLE_FIELDS, data), peers=True)
+
+
+def _kept(kind: str, fields: tuple[str, ...], data: Path) -> tuple[list[dict[str, Any]], dict[str, str]]:
+    """The kept part's written rows of `kind` (questions or roles), and the texts of the editorials."""
+    rows = [row for path in sorted(WRITTEN.glob(f"{kind}-*.jsonl")) for row in read_rows(path, fields)
             if part(str(row["editorial"])) == "kept"]
     articles = {str(row["id"]): str(row["article"])
                 for row in read_rows(data / "editorials_webis_coling20.jsonl", ("id", "article"))}
-    return evaluate_editorial_questions(desk, rows, articles, peers=True)
+    return rows, articles
 
 
 def chart(results: dict[str, Any], path: Path) -> None:
@@ -69,7 +82,8 @@ def chart(results: dict[str, Any], path: Path) -> None:
 
     sets = list(results["summaries"])
     systems = list(results["summaries"][sets[0]]["systems"])
-    figure, (left, right, written) = plt.subplots(1, 3, figsize=(16, 4.8), gridspec_kw={"width_ratios": [3, 1, 1.4]})
+    figure, (left, right, written, roles) = plt.subplots(1, 4, figsize=(21, 4.8),
+                                                         gridspec_kw={"width_ratios": [3, 1, 1.4, 2.4]})
     width = 0.8 / len(systems)
     for n, system in enumerate(systems):
         values = [results["summaries"][s]["systems"][system]["rouge2"] for s in sets]
@@ -93,6 +107,17 @@ def chart(results: dict[str, Any], path: Path) -> None:
     written.set_ylabel("right (%)")
     written.set_title("Editors' questions (kept part)")
     written.tick_params(axis="x", labelsize=7)
+    role_systems = results["editorial_roles"]["systems"]
+    metrics = list(next(iter(role_systems.values())))
+    step = 0.8 / len(role_systems)
+    for n, (name, values) in enumerate(role_systems.items()):
+        roles.bar([i + n * step for i in range(len(metrics))], [values[m] or 0 for m in metrics], step, label=name)
+    roles.set_xticks([i + 0.4 - step / 2 for i in range(len(metrics))], [m.replace("_", "\n") for m in metrics],
+                     fontsize=7)
+    roles.set_ylim(0, 100)
+    roles.set_ylabel("%")
+    roles.set_title("Summaries against written roles (kept part)")
+    roles.legend(fontsize=7)
     figure.tight_layout()
     figure.savefig(path, dpi=110)
 

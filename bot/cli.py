@@ -163,6 +163,10 @@ def _run(desk: Newsdesk, args: argparse.Namespace) -> int:
         _feeds(desk, args)
     elif args.command == "poll":
         return _poll(desk, args)
+    elif args.command == "train" and args.network == "roles":
+        from bot.evaluation.role_training import run_role_training
+
+        _print(args, *run_role_training(args))
     elif args.command == "train":
         _print(args, *run_train(args))
     elif args.command == "eval":

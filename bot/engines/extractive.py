@@ -6,7 +6,6 @@ something the editorial does not say.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 
 import numpy as np
@@ -14,17 +13,24 @@ import numpy as np
 from bot.answer import NOT_SAID, Answer, Citation
 from bot.engines.answer_types import asked_type
 from bot.engines.base import Indexed, key_point_count
-from bot.engines.lexical import asks_for_thesis, asks_why, is_demand, lexical_centrality, unframed, unnamed
+from bot.engines.lexical import (
+    asks_for_thesis,
+    asks_why,
+    leans_back,
+    unframed,
+    unnamed,
+)
 from bot.engines.ranking import (
     ASKED_BACK,
     TYPE_SHARE,
-    asked_back,
     by_ranking,
     hybrid_ranking,
     mismatches,
     under_headings,
     unquotable,
 )
+from bot.engines.roles import RoleModel
+from bot.engines.salience import diverse, lead_and_key, tldr_of
 from bot.models.answer_reader import AnswerReader
 from bot.models.embedder import Embedder
 from bot.reading.editorial import Editorial
@@ -32,16 +38,10 @@ from bot.summary import Point, Summary
 
 __all__ = ["ExtractiveEngine"]
 
+# A summary lists the sentences the role model gives at least _CALL_ABOVE of being the editorial's own calls, the
+# likeliest _CALLS[length], the TL;DR excepted. Chosen on the written roles' dev part (docs/quality.md).
 _CALLS = {"short": 2, "medium": 5, "long": 8}
-# Salience weights, chosen on the development data (docs/quality.md has the runs).
-_POSITION, _POSITION_DECAY, _LEXICAL, _LENGTH, _REDUNDANCY = 0.3, 4.0, 0.3, 0.1, 0.15
-# A TL;DR has to stand alone, so sentences that lean on the one before ("Hence...", "This...") lose out.
-_LEANS_BACK = re.compile(
-    r"^(equally|secondly|thirdly|finally|hence|but|and|or|so|also|moreover|however|furthermore|this|these|that|"
-    r"those|it|its|they|their|he|she|such|certainly|still|yet|then|thus|therefore|instead|indeed)\b",
-    re.IGNORECASE,
-)
-_MIN_WORDS = 6
+_CALL_ABOVE = 0.3
 # The answer reader re-reads the ranking's top candidates (recall@5 of the ranking: 99.2% on the development half)
 # and chooses by its logit plus 4 times the ranking's score (hit@1 92.9% against 92.4% by the logit alone and 90.3%
 # by the ranking alone; bench/reader_calibration.py). A demand, when the question asks what the editorial calls
@@ -74,9 +74,10 @@ class ExtractiveEngine:
     name = "extractive"
     version = "extractive-v2"  # v2: lexical centrality, exponential position prior, coverage in answers
 
-    def __init__(self, embedder: Embedder, reader: AnswerReader | None = None) -> None:
+    def __init__(self, embedder: Embedder, reader: AnswerReader | None = None, roles: RoleModel | None = None) -> None:
         self.embedder = embedder
         self.reader = reader
+        self.roles = roles or RoleModel()
 
     @property
     def model(self) -> str:
@@ -94,18 +95,20 @@ class ExtractiveEngine:
             self.reader.logits("Is newsdesk ready?", ["newsdesk is ready."])
 
     def summarize(self, indexed: Indexed, length: str) -> Summary:
-        """TL;DR, key points in document order, and the sentences that demand action."""
+        """TL;DR (the sentence that best states the thesis), key points in document order, and the editorial's own
+        calls to action."""
         editorial, vectors = indexed.editorial, indexed.vectors
         sentences = editorial.sentences
-        scores = _salience(sentences, vectors)
-        tldr = _tldr(sentences, scores)
-        demands = sorted((i for i, s in enumerate(sentences) if i != tldr and is_demand(s)),
-                         key=lambda i: -scores[i])[: _CALLS[length]]
+        roles = self.roles.read(sentences, vectors)
+        lead, key = lead_and_key(sentences, vectors, roles)
+        tldr = tldr_of(sentences, lead)
+        demands = sorted((i for i in range(len(sentences)) if i != tldr and roles.call[i] >= _CALL_ABOVE),
+                         key=lambda i: -roles.call[i])[: _CALLS[length]]
         wanted = key_point_count(len(sentences), length)
         pool = [i for i in range(len(sentences)) if i != tldr and i not in demands]
         if len(pool) < wanted:
             pool = [i for i in range(len(sentences)) if i != tldr]
-        key_points = _diverse(pool, scores, vectors, wanted, chosen=[tldr])
+        key_points = diverse(pool, key, vectors, wanted, chosen=[tldr])
 
         def point(i: int) -> Point:
             return Point(text=sentences[i], sentence=i + 1)
@@ -122,8 +125,9 @@ class ExtractiveEngine:
 
     def key_sentences(self, indexed: Indexed, count: int) -> list[int]:
         """The `count` sentences (0-based, in document order) that carry the editorial, as summaries pick them."""
-        scores = _salience(indexed.editorial.sentences, indexed.vectors)
-        return sorted(_diverse(list(range(len(scores))), scores, indexed.vectors, count, chosen=[]))
+        sentences, vectors = indexed.editorial.sentences, indexed.vectors
+        key = lead_and_key(sentences, vectors, self.roles.read(sentences, vectors))[1]
+        return sorted(diverse(list(range(len(key))), key, vectors, count, chosen=[]))
 
     def answer(self, question: str, library: Sequence[Indexed], abstain_below: float, across: bool) -> Answer:
         """Quote the best-supported sentence(s), or say plainly that the editorial does not say. Asked for one
@@ -175,7 +179,8 @@ class ExtractiveEngine:
     def _thesis(self, question: str, item: Indexed) -> Answer:
         """The editorial's main argument: the sentence its summary leads with, and the reader's confidence in it."""
         editorial = item.editorial
-        best = _tldr(editorial.sentences, _salience(editorial.sentences, item.vectors))
+        roles = self.roles.read(editorial.sentences, item.vectors)
+        best = tldr_of(editorial.sentences, lead_and_key(editorial.sentences, item.vectors, roles)[0])
         sentence = editorial.sentences[best]
         cosine = float(item.vectors[best] @ self.embedder.encode([question])[0])
         confidence = cosine if self.reader is None else \
@@ -215,7 +220,7 @@ class ExtractiveEngine:
                 i += step
         after = best + 1  # asked why, the sentence that leans on the best one ("It marks...", "That is because...")
         if _WHY_LEANS and asks_why(question) and after < len(sentences) and owners[after][0] is editorial and \
-                _LEANS_BACK.match(sentences[after]) and len(picked) < _PASSAGE:
+                leans_back(sentences[after]) and len(picked) < _PASSAGE:
             picked.add(after)
         return sorted(picked)
 
@@ -236,44 +241,3 @@ class ExtractiveEngine:
         best = choice[0]
         sure = self.reader.confidence(float(logits[best]), float(similarity[top[best]]))
         return top[choice], sure * (TYPE_SHARE if missing[best] else 1.0)
-
-
-def _tldr(sentences: Sequence[str], scores: np.ndarray) -> int:
-    """The summary's lead: the most salient full sentence (not a question, not one leaning on the one before)."""
-    asks = asked_back(sentences)
-    full = [i for i, s in enumerate(sentences) if len(s.split()) >= _MIN_WORDS and not asks[i]]
-    return max(full or range(len(sentences)), key=lambda i: scores[i] - 0.1 * bool(_LEANS_BACK.match(sentences[i])))
-
-
-def _salience(sentences: Sequence[str], vectors: np.ndarray) -> np.ndarray:
-    """How much each sentence carries the whole.
-
-    Measured on the development half of ../shared/data/eval (docs/quality.md): closeness to the embedding
-    centroid, plus lexical centrality (TF-IDF), plus an early-position prior (news and editorials both put
-    the point first), plus a small preference for full-length sentences; fragments and questions lose.
-    """
-    count = len(sentences)
-    centroid = vectors.mean(axis=0)
-    centroid /= max(float(np.linalg.norm(centroid)), 1e-9)
-    words = np.array([len(sentence.split()) for sentence in sentences])
-    scores = (
-        vectors @ centroid
-        + _POSITION * np.exp(-np.arange(count) / _POSITION_DECAY)
-        + _LEXICAL * lexical_centrality(sentences)
-        + _LENGTH * np.minimum(words, 25) / 25
-    )
-    scores -= 0.2 * (words < _MIN_WORDS)
-    scores -= 0.1 * asked_back(sentences)
-    return np.asarray(scores)
-
-
-def _diverse(pool: list[int], scores: np.ndarray, vectors: np.ndarray, wanted: int, chosen: list[int]) -> list[int]:
-    """Maximal marginal relevance: salient sentences that do not repeat what is already chosen."""
-    picked: list[int] = []
-    candidates = list(pool)
-    while candidates and len(picked) < wanted:
-        taken = chosen + picked
-        redundancy = (vectors[candidates] @ vectors[taken].T).max(axis=1) if taken else np.zeros(len(candidates))
-        best = max(range(len(candidates)), key=lambda k: scores[candidates[k]] - _REDUNDANCY * redundancy[k])
-        picked.append(candidates.pop(best))
-    return picked

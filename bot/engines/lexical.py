@@ -23,6 +23,7 @@ __all__ = [
     "has_date",
     "has_number",
     "is_demand",
+    "leans_back",
     "lexical_centrality",
     "unframed",
     "unnamed",
@@ -47,6 +48,12 @@ _OWN_DEMAND = re.compile(
     r"don['’]t|do not|get|go|listen|pay|act|speak|raise|fight|choose|refuse|reject|resist|write|contact|donate|"
     r"protect|save|teach|learn|think|show|find|bring|treat|pray|love|forgive|hold|spend|build|invest|stay|remember|"
     r"let (?!me\b))\b", re.IGNORECASE)
+# A sentence that leans on the one before ("Hence...", "This...") cannot stand alone as a TL;DR or a quote.
+_LEANS_BACK = re.compile(
+    r"^(equally|secondly|thirdly|finally|hence|but|and|or|so|also|moreover|however|furthermore|this|these|that|"
+    r"those|it|its|they|their|he|she|such|certainly|still|yet|then|thus|therefore|instead|indeed)\b",
+    re.IGNORECASE,
+)
 _QUOTED = re.compile(r"[“\"][^”\"]*[”\"]")
 _REPORTED = re.compile(r"\b(said|says|agreed|argues|argued|warned|warns|insisted|insists|claimed|claims|told|stated|"
                        r"declared|tweet(ed)?|statement|according to|calls? (on|for)|called (on|for))\b", re.IGNORECASE)
@@ -155,6 +162,11 @@ def is_demand(sentence: str) -> bool:
     if _REPORTED.search(own) and not _WRITER.search(own):
         return False
     return bool(_DEMAND.search(own) or _OWN_DEMAND.search(own))
+
+
+def leans_back(sentence: str) -> bool:
+    """True for a sentence that opens by leaning on the one before ("Hence...", "This...", "But...")."""
+    return bool(_LEANS_BACK.match(sentence))
 
 
 def asks_for_demands(question: str) -> bool:

@@ -32,9 +32,10 @@ def auroc(positives: Sequence[float], negatives: Sequence[float]) -> float:
     return float(statistic) / (len(positives) * len(negatives))
 
 
-def logistic_fit(x: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """Logistic regression of y (0 or 1) on the columns of x, lightly regularised: the coefficients, then the
-    intercept (how the answer reader's confidence is calibrated)."""
+def logistic_fit(x: np.ndarray, y: np.ndarray, strength: float = 1e-3) -> np.ndarray:
+    """Logistic regression of y (0 or 1) on the columns of x with an L2 penalty of `strength` times the squared
+    coefficients (light by default: how the answer reader's confidence is calibrated): the coefficients, then the
+    intercept."""
     from scipy.optimize import minimize
 
     design = np.hstack([x, np.ones((len(x), 1))])
@@ -42,8 +43,8 @@ def logistic_fit(x: np.ndarray, y: np.ndarray) -> np.ndarray:
     def loss(w: np.ndarray) -> tuple[float, np.ndarray]:
         z = design @ w
         p = 1 / (1 + np.exp(-z))
-        value = float(np.sum(np.logaddexp(0, z) - y * z) + 1e-3 * w[:-1] @ w[:-1])
-        return value, design.T @ (p - y) + 2e-3 * np.append(w[:-1], 0.0)
+        value = float(np.sum(np.logaddexp(0, z) - y * z) + strength * w[:-1] @ w[:-1])
+        return value, design.T @ (p - y) + 2 * strength * np.append(w[:-1], 0.0)
 
     return np.asarray(minimize(loss, np.zeros(design.shape[1]), jac=True, method="L-BFGS-B").x)
 

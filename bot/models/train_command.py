@@ -1,5 +1,5 @@
-"""The `newsdesk train reader` command line: train the answer reader on SQuAD-format data, or average trained
-weights files."""
+"""The `newsdesk train` command line: train the answer reader on SQuAD-format data (or average trained weights
+files), or the sentence-role model on the written roles."""
 
 from __future__ import annotations
 
@@ -10,17 +10,25 @@ from typing import Any
 from bot.errors import BadInput
 from bot.models.networks import READER_WEIGHTS
 
+_LABELS = Path(__file__).resolve().parent.parent / "weights" / "editorials"
+
 __all__ = ["add_train_parser", "run_train"]
 
 
 def add_train_parser(commands: Any) -> argparse.ArgumentParser:
-    """Add `train reader` to the `newsdesk` parser."""
-    train = commands.add_parser("train", help="train newsdesk's answer reader on SQuAD-format data")
-    train.add_argument("network", choices=("reader",), help="what to train (the answer reader)")
+    """Add `train reader` and `train roles` to the `newsdesk` parser."""
+    train = commands.add_parser("train", help="train newsdesk's answer reader on SQuAD-format data, or its sentence "
+                                "roles on the written roles")
+    train.add_argument("network", choices=("reader", "roles"),
+                       help="what to train: the answer reader, or the sentence roles the summaries use")
+    train.add_argument("--editorials", type=Path, metavar="WEBIS.jsonl",
+                       help="roles: the Webis editorials (texts and argument units) the written roles are about")
+    train.add_argument("--labels", type=Path, default=_LABELS,
+                       help="roles: the folder of written roles-*.jsonl (default: the shipped ones)")
     train.add_argument("--data", type=Path, action="append",
                        help="SQuAD-format JSONL, one paragraph a line (a question without answers is unanswerable); "
                        "give it again for more files")
-    train.add_argument("--out", type=Path, default=READER_WEIGHTS, help="where the weights go (default: shipped)")
+    train.add_argument("--out", type=Path, help="where the weights go (default: the shipped file)")
     train.add_argument("--questions", type=int, action="append",
                        help="how many questions to train on, from each file (default 7000); give it once per --data, "
                        "in the same order, to draw a different number from each")
@@ -43,7 +51,8 @@ def add_train_parser(commands: Any) -> argparse.ArgumentParser:
 
 
 def run_train(args: argparse.Namespace) -> tuple[dict[str, Any], str]:
-    """Train (or average) as `args` say; what to print, as JSON and as text."""
+    """Train (or average) the reader as `args` say; what to print, as JSON and as text. (`train roles` is
+    bot/evaluation/role_training.py's: it trains on the written data.)"""
     from bot.models.training import (
         INVERTED_SHARE,
         REWRITTEN_SHARE,
@@ -53,14 +62,15 @@ def run_train(args: argparse.Namespace) -> tuple[dict[str, Any], str]:
         train_reader,
     )
 
+    out = args.out or READER_WEIGHTS
     if args.average:
-        return ({"weights": str(average_weights(args.average, args.out))},
-                f"Averaged {len(args.average)} weights files into {args.out}.")
+        return ({"weights": str(average_weights(args.average, out))},
+                f"Averaged {len(args.average)} weights files into {out}.")
     if not args.data:
         raise BadInput("`newsdesk train reader` needs --data FILE.jsonl, or --average WEIGHTS ... to average "
                        "trained files.")
 
-    report = train_reader(args.data, args.out, questions=args.questions or 7_000, seed=args.seed,
+    report = train_reader(args.data, out, questions=args.questions or 7_000, seed=args.seed,
                           start=args.start, steps=args.steps,
                           turned=TURNED_SHARE if args.turned is None else args.turned,
                           rewritten=REWRITTEN_SHARE if args.rewritten is None else args.rewritten,
@@ -71,3 +81,4 @@ def run_train(args: argparse.Namespace) -> tuple[dict[str, Any], str]:
              "weights": str(report.path)},
             f"Trained the reader on {report.groups:,} groups ({report.pairs:,} pairs) in {report.seconds:.0f} s "
             f"(loss {report.first_loss:.3f} -> {report.last_loss:.3f}); weights in {report.path}.")
+

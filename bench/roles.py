@@ -1,0 +1,77 @@
+"""The summary's sentence roles on the written roles' dev part, and the register of the written news reports.
+
+    python bench/roles.py --calls       # dev: calls precision, recall, no-call editorials clean by _CALL_ABOVE
+    python bench/roles.py --reports     # how far the written reports (bot/weights/reports/) read as arguing
+
+--calls tries the threshold on the real engine (bot/engines/extractive.py's _CALL_ABOVE) with
+`newsdesk eval editorials --roles`'s own scoring; the kept part is reported by that command, never tuned on here.
+--reports prints `Roles.argues` over the 80 written reports: under _REPORT a text is summarised by salience alone.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import bot.engines.extractive as extractive  # noqa: E402
+import bot.engines.salience as salience  # noqa: E402
+from bot.app import build_newsdesk  # noqa: E402
+from bot.evaluation.data import read_rows  # noqa: E402
+from bot.evaluation.editorial_questions import part  # noqa: E402
+from bot.evaluation.roles import ROLE_FIELDS, evaluate_roles  # noqa: E402
+from bot.reading.editorial import make_editorial  # noqa: E402
+from bot.settings import load_settings  # noqa: E402
+
+WRITTEN = ROOT / "bot" / "weights" / "editorials"
+REPORTS = ROOT / "bot" / "weights" / "reports"
+EDITORIALS = ROOT.parent / "shared" / "data" / "eval" / "editorials_webis_coling20.jsonl"
+
+
+def calls(editorials: Path) -> None:
+    desk = build_newsdesk(load_settings())
+    rows = [row for path in sorted(WRITTEN.glob("roles-*.jsonl")) for row in read_rows(path, ROLE_FIELDS)
+            if part(str(row["editorial"])) == "dev"]
+    articles = {str(row["id"]): str(row["article"]) for row in read_rows(editorials, ("id", "article"))}
+    print(f"{'above':>6} {'precision':>10} {'recall':>8} {'clean':>7}   (dev, {len(rows)} editorials)")
+    for above in (0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.5):
+        extractive._CALL_ABOVE = above
+        scores = evaluate_roles(desk, rows, articles)["systems"]["newsdesk"]
+        print(f"{above:>6} {scores['calls_precision']:>10} {scores['calls_recall']:>8} {scores['no_call_clean']:>7}")
+
+
+def reports() -> None:
+    desk = build_newsdesk(load_settings())
+    roles = desk.engine.roles  # type: ignore[attr-defined]
+    argues = []
+    for path in sorted(REPORTS.glob("reports-*.jsonl")):
+        for row in read_rows(path, ("id", "title", "text")):
+            report = make_editorial(f"{row['title']}\n{row['text']}", str(row["id"]))
+            argues.append(roles.read(report.sentences, desk.embedder.encode(report.sentences)).argues)
+    values = np.array(argues)
+    print(f"{len(values)} reports: argues mean {values.mean():.3f}, median {np.median(values):.3f}, 95th percentile "
+          f"{np.percentile(values, 95):.3f}; under {salience._REPORT} (salience alone): "
+          f"{(values < salience._REPORT).mean():.0%}; under {salience._ARGUMENT}: "
+          f"{(values < salience._ARGUMENT).mean():.0%}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    which = parser.add_mutually_exclusive_group(required=True)
+    which.add_argument("--calls", action="store_true")
+    which.add_argument("--reports", action="store_true")
+    parser.add_argument("--editorials", type=Path, default=EDITORIALS)
+    args = parser.parse_args()
+    if args.calls:
+        calls(args.editorials)
+    else:
+        reports()
+
+
+if __name__ == "__main__":
+    main()
