@@ -58,12 +58,13 @@ def show(ids: list[str]) -> None:
         print()
 
 
-def as_squad(out: Path, wanted: str) -> int:
-    """Write one part's questions as SQuAD-format rows (`newsdesk train reader --data`): one row per editorial, its
-    text as the context; an answerable question's answers are its answering sentences, an unanswerable one has none."""
+def as_squad(out: Path, wanted: str, files: list[Path] | None = None) -> int:
+    """Write one part's questions (of `files`, or of every questions-*.jsonl) as SQuAD-format rows (`newsdesk train
+    reader --data`): one row per editorial, its text as the context; an answerable question's answers are its
+    answering sentences, an unanswerable one has none."""
     rows = editorials()
     asked: dict[str, list[dict[str, Any]]] = {}
-    for path in sorted(WRITTEN.glob("questions-*.jsonl")):
+    for path in files or sorted(WRITTEN.glob("questions-*.jsonl")):
         for record in map(json.loads, path.read_text(encoding="utf-8").splitlines()):
             if part(record["editorial"]) == wanted:
                 asked.setdefault(record["editorial"], []).append(record)
@@ -145,6 +146,7 @@ def main() -> None:
     squad = commands.add_parser("squad")
     squad.add_argument("out", type=Path)
     squad.add_argument("--part", default="train", choices=("train", "dev", "kept"))
+    squad.add_argument("--files", type=Path, nargs="+", help="only these questions-*.jsonl files")
     args = parser.parse_args()
     if args.command == "show":
         show(args.ids)
@@ -154,7 +156,7 @@ def main() -> None:
             if editorial_id not in kept_out:
                 print(f"{editorial_id}\t{part(editorial_id)}\t{len(sentences(row))}")
     elif args.command == "squad":
-        print(f"{as_squad(args.out, args.part)} questions written to {args.out}")
+        print(f"{as_squad(args.out, args.part, args.files)} questions written to {args.out}")
     else:
         sys.exit(check(args.files or sorted(WRITTEN.glob("*.jsonl"))))
 

@@ -72,7 +72,7 @@ class ExtractiveEngine:
     """
 
     name = "extractive"
-    version = "extractive-v2"  # v2: lexical centrality, exponential position prior, coverage in answers
+    version = "extractive-v3"  # v3: summaries from sentence roles (a cached v2 summary is not served again)
 
     def __init__(self, embedder: Embedder, reader: AnswerReader | None = None, roles: RoleModel | None = None) -> None:
         self.embedder = embedder
