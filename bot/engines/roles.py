@@ -1,7 +1,7 @@
 """Sentence roles: which sentences of an editorial state its thesis, which are its own calls to action, and which an
 editor would keep in a summary of the argument.
 
-A linear model (`bot/weights/roles.safetensors`, 15 KB of float32; model card in `bot/weights/README.md`) over each
+A linear model (`bot/weights/roles.safetensors`, 15 KB of float32; model card in `bot/weights/ROLES.md`) over each
 sentence's MiniLM vector and a few plain features: where it stands, how central it is, whether it demands, quotes,
 reports or asks, says "I" or "we", and what kind of argument unit it reads as (anecdote, assumption, testimony,
 statistics: a first layer trained on the Webis editorials' own argument-unit labels). The thesis head sees the plain
