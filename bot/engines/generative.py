@@ -99,10 +99,11 @@ class Seq2SeqEngine(_Generative):
     """
 
     name = "seq2seq"
-    version = "seq2seq-v1"
 
     def __init__(self, settings: Settings, embedder: Embedder) -> None:
         super().__init__(settings, embedder)
+        # the extractive engine's version too: its calls to action and fallbacks are in every summary
+        self.version = f"seq2seq-v1/{self.extractive.version}"
         self.writer = Writer(settings, "seq2seq")
         self.local = self.writer.local
 
@@ -150,7 +151,8 @@ class ChatEngine(_Generative):
         super().__init__(settings, embedder)
         self.chat = chat or local_chat(settings)
         self.prompts = {name: load_prompt(name) for name in ("summary", "answer", "digest")}
-        self.version = f"{self.name}-v1/" + "/".join(p.version for p in self.prompts.values())
+        self.version = f"{self.name}-v1/" + "/".join([*(p.version for p in self.prompts.values()),
+                                                      self.extractive.version])
 
     @property
     def model(self) -> str:
