@@ -34,8 +34,8 @@ import bot.engines.extractive as extractive  # noqa: E402
 import bot.models.answer_reader as answer_reader  # noqa: E402
 from bot.app import build_newsdesk  # noqa: E402
 from bot.engines.extractive import ExtractiveEngine  # noqa: E402
-from bot.evaluation.data import read_rows  # noqa: E402
-from bot.evaluation.editorial_questions import QUESTION_FIELDS, evaluate_editorial_questions, part  # noqa: E402
+from bot.evaluation.data import written_rows  # noqa: E402
+from bot.evaluation.editorial_questions import QUESTION_FIELDS, evaluate_editorial_questions  # noqa: E402
 from bot.evaluation.metrics import auroc, logistic_fit  # noqa: E402
 from bot.models.answer_reader import READER_WEIGHTS, AnswerReader  # noqa: E402
 from bot.models.embedder import Embedder  # noqa: E402
@@ -91,9 +91,7 @@ def main() -> None:
     args = parser.parse_args()
     if (args.fit or args.passage) and args.part != "dev":
         sys.exit("The settings are fitted on the dev part only: the kept part is reported, never tuned on.")
-    rows = [row for path in sorted(WRITTEN.glob("questions-*.jsonl")) for row in read_rows(path, QUESTION_FIELDS)
-            if part(str(row["editorial"])) == args.part]
-    articles = {row["id"]: row["article"] for row in map(json.loads, args.editorials.open(encoding="utf-8"))}
+    rows, articles = written_rows(WRITTEN, "questions", QUESTION_FIELDS, args.editorials, args.part)
     desk = build_newsdesk(Settings(db_path=Path(tempfile.mkdtemp()) / "library.db"), embedder=KeptEmbedder())
     reader = KeptReader(args.weights)
     desk.engine = ExtractiveEngine(desk.embedder, reader)

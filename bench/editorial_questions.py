@@ -22,7 +22,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bot.evaluation.editorial_questions import part  # noqa: E402
+from bot.evaluation.data import part  # noqa: E402
 from bot.reading.editorial import make_editorial  # noqa: E402
 
 EVAL = ROOT.parent / "shared" / "data" / "eval"

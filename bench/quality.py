@@ -21,12 +21,13 @@ from bot import Settings, build_newsdesk  # noqa: E402
 from bot.evaluation.answers import evaluate_answers  # noqa: E402
 from bot.evaluation.arguments import evaluate_arguments  # noqa: E402
 from bot.evaluation.command import ANSWER_FIELDS  # noqa: E402
-from bot.evaluation.data import read_rows  # noqa: E402
-from bot.evaluation.editorial_questions import QUESTION_FIELDS, evaluate_editorial_questions, part  # noqa: E402
+from bot.evaluation.data import read_rows, written_rows  # noqa: E402
+from bot.evaluation.editorial_questions import QUESTION_FIELDS, evaluate_editorial_questions  # noqa: E402
 from bot.evaluation.roles import ROLE_FIELDS, evaluate_roles  # noqa: E402
 from bot.evaluation.summaries import evaluate_summaries  # noqa: E402
 
 WRITTEN = ROOT / "bot" / "weights" / "editorials"
+WEBIS = "editorials_webis_coling20.jsonl"
 SUMMARY_SETS = {  # file: (sentences, ratio)
     "summ_cnndm_test_rose.jsonl": (3, None),
     "summ_news_writer_refs.jsonl": (3, None),
@@ -46,7 +47,7 @@ def run(data: Path) -> dict[str, Any]:
         results["answers"] = evaluate_answers(desk, read_rows(data / "qa_squad2_dev.jsonl", ANSWER_FIELDS), peers=True)
         print("answers", json.dumps(results["answers"]), flush=True)
         results["editorials"] = evaluate_arguments(
-            desk, read_rows(data / "editorials_webis_coling20.jsonl", ("id", "article", "adus")), peers=True)
+            desk, read_rows(data / WEBIS, ("id", "article", "adus")), peers=True)
         print("editorials", json.dumps(results["editorials"]), flush=True)
         results["editorial_questions"] = written_questions(desk, data)
         print("editorial questions", json.dumps(results["editorial_questions"]), flush=True)
@@ -57,21 +58,13 @@ def run(data: Path) -> dict[str, Any]:
 
 def written_questions(desk: Any, data: Path) -> dict[str, Any]:
     """The written editorial questions' kept part (bot/weights/editorials/), with the peers' ranking beside it."""
-    return evaluate_editorial_questions(desk, *_kept("questions", QUESTION_FIELDS, data), peers=True)
+    rows, articles = written_rows(WRITTEN, "questions", QUESTION_FIELDS, data / WEBIS, "kept")
+    return evaluate_editorial_questions(desk, rows, articles, peers=True)
 
 
 def written_roles(desk: Any, data: Path) -> dict[str, Any]:
     """Medium summaries of the written roles' kept part (bot/weights/editorials/roles-*.jsonl), with the peers."""
-    return evaluate_roles(desk, *_kept("roles", ROLE_FIELDS, data), peers=True)
-
-
-def _kept(kind: str, fields: tuple[str, ...], data: Path) -> tuple[list[dict[str, Any]], dict[str, str]]:
-    """The kept part's written rows of `kind` (questions or roles), and the texts of the editorials."""
-    rows = [row for path in sorted(WRITTEN.glob(f"{kind}-*.jsonl")) for row in read_rows(path, fields)
-            if part(str(row["editorial"])) == "kept"]
-    articles = {str(row["id"]): str(row["article"])
-                for row in read_rows(data / "editorials_webis_coling20.jsonl", ("id", "article"))}
-    return rows, articles
+    return evaluate_roles(desk, *written_rows(WRITTEN, "roles", ROLE_FIELDS, data / WEBIS, "kept"), peers=True)
 
 
 def chart(results: dict[str, Any], path: Path) -> None:

@@ -22,8 +22,7 @@ sys.path.insert(0, str(ROOT))
 import bot.engines.extractive as extractive  # noqa: E402
 import bot.engines.salience as salience  # noqa: E402
 from bot.app import build_newsdesk  # noqa: E402
-from bot.evaluation.data import read_rows  # noqa: E402
-from bot.evaluation.editorial_questions import part  # noqa: E402
+from bot.evaluation.data import read_rows, written_rows  # noqa: E402
 from bot.evaluation.roles import ROLE_FIELDS, evaluate_roles  # noqa: E402
 from bot.reading.editorial import make_editorial  # noqa: E402
 from bot.settings import load_settings  # noqa: E402
@@ -35,9 +34,7 @@ EDITORIALS = ROOT.parent / "shared" / "data" / "eval" / "editorials_webis_coling
 
 def calls(editorials: Path) -> None:
     desk = build_newsdesk(load_settings())
-    rows = [row for path in sorted(WRITTEN.glob("roles-*.jsonl")) for row in read_rows(path, ROLE_FIELDS)
-            if part(str(row["editorial"])) == "dev"]
-    articles = {str(row["id"]): str(row["article"]) for row in read_rows(editorials, ("id", "article"))}
+    rows, articles = written_rows(WRITTEN, "roles", ROLE_FIELDS, editorials, "dev")
     print(f"{'above':>6} {'precision':>10} {'recall':>8} {'clean':>7}   (dev, {len(rows)} editorials)")
     for above in (0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.5):
         extractive._CALL_ABOVE = above

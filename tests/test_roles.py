@@ -10,7 +10,7 @@ import numpy as np
 
 from bot import Newsdesk
 from bot.engines.roles import RoleModel
-from bot.evaluation.editorial_questions import part
+from bot.evaluation.data import part
 from bot.evaluation.role_training import ROLE_MODEL_NAME, train_roles
 from bot.models.embedder import Embedder
 from bot.newsroom.render import summary_text

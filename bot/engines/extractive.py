@@ -29,7 +29,7 @@ from bot.engines.ranking import (
     under_headings,
     unquotable,
 )
-from bot.engines.roles import RoleModel
+from bot.engines.roles import RoleModel, Roles
 from bot.engines.salience import diverse, lead_and_key, tldr_of
 from bot.models.answer_reader import AnswerReader
 from bot.models.embedder import Embedder
@@ -99,8 +99,7 @@ class ExtractiveEngine:
         calls to action."""
         editorial, vectors = indexed.editorial, indexed.vectors
         sentences = editorial.sentences
-        roles = self.roles.read(sentences, vectors)
-        lead, key = lead_and_key(sentences, vectors, roles)
+        roles, lead, key = self._picks(indexed)
         tldr = tldr_of(sentences, lead)
         demands = sorted((i for i in range(len(sentences)) if i != tldr and roles.call[i] >= _CALL_ABOVE),
                          key=lambda i: -roles.call[i])[: _CALLS[length]]
@@ -125,9 +124,14 @@ class ExtractiveEngine:
 
     def key_sentences(self, indexed: Indexed, count: int) -> list[int]:
         """The `count` sentences (0-based, in document order) that carry the editorial, as summaries pick them."""
+        key = self._picks(indexed)[2]
+        return sorted(diverse(list(range(len(key))), key, indexed.vectors, count, chosen=[]))
+
+    def _picks(self, indexed: Indexed) -> tuple[Roles, np.ndarray, np.ndarray]:
+        """The roles of the editorial's sentences, and how well each would lead the summary and be a key point."""
         sentences, vectors = indexed.editorial.sentences, indexed.vectors
-        key = lead_and_key(sentences, vectors, self.roles.read(sentences, vectors))[1]
-        return sorted(diverse(list(range(len(key))), key, vectors, count, chosen=[]))
+        roles = self.roles.read(sentences, vectors)
+        return (roles, *lead_and_key(sentences, vectors, roles))
 
     def answer(self, question: str, library: Sequence[Indexed], abstain_below: float, across: bool) -> Answer:
         """Quote the best-supported sentence(s), or say plainly that the editorial does not say. Asked for one
@@ -179,8 +183,7 @@ class ExtractiveEngine:
     def _thesis(self, question: str, item: Indexed) -> Answer:
         """The editorial's main argument: the sentence its summary leads with, and the reader's confidence in it."""
         editorial = item.editorial
-        roles = self.roles.read(editorial.sentences, item.vectors)
-        best = tldr_of(editorial.sentences, lead_and_key(editorial.sentences, item.vectors, roles)[0])
+        best = tldr_of(editorial.sentences, self._picks(item)[1])
         sentence = editorial.sentences[best]
         cosine = float(item.vectors[best] @ self.embedder.encode([question])[0])
         confidence = cosine if self.reader is None else \

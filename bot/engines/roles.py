@@ -22,9 +22,10 @@ from pathlib import Path
 import numpy as np
 
 from bot.engines.lexical import is_demand, leans_back, lexical_centrality
+from bot.engines.ranking import asked_back
 
-__all__ = ["HEADS", "ROLE_WEIGHTS", "UNITS", "RoleModel", "Roles", "can_lead", "plain_features", "role_features",
-           "unit_probabilities"]
+__all__ = ["HEADS", "MIN_WORDS", "ROLE_WEIGHTS", "UNITS", "RoleModel", "Roles", "can_lead", "plain_features",
+           "role_features", "unit_probabilities"]
 
 ROLE_WEIGHTS = Path(__file__).resolve().parent.parent / "weights" / "roles.safetensors"
 HEADS = ("thesis", "call", "key")
@@ -36,7 +37,7 @@ _WRITER = re.compile(r"\b(I|we|us|our|my)\b")
 _READER = re.compile(r"\b(you|your)\b", re.IGNORECASE)
 _REPORTS = re.compile(r"\b(said|says|told|according to|claimed|argued|stated)\b", re.IGNORECASE)
 _DIGIT = re.compile(r"\d")
-_MIN_WORDS = 6
+MIN_WORDS = 6  # a full sentence has at least this many words
 
 
 @dataclass(frozen=True)
@@ -55,7 +56,7 @@ class Roles:
 def can_lead(sentences: Sequence[str]) -> np.ndarray:
     """Which sentences can lead a summary: full ones (6 words or more) that are not questions; all of them when none
     is."""
-    usable = np.array([len(s.split()) >= _MIN_WORDS and not s.rstrip().endswith("?") for s in sentences])
+    usable = np.array([len(s.split()) >= MIN_WORDS for s in sentences]) & (asked_back(sentences) == 0)
     return usable if usable.any() else np.ones(len(sentences), dtype=bool)
 
 
@@ -75,7 +76,7 @@ def plain_features(sentences: Sequence[str], vectors: np.ndarray) -> np.ndarray:
     columns = [
         vectors @ centroid, lexical_centrality(sentences), place / max(count - 1, 1), np.exp(-place / 4),
         np.exp(-(count - 1 - place) / 4), place == 0, place == count - 1, np.minimum(words, 40) / 40,
-        words < _MIN_WORDS, [s.rstrip().endswith("?") for s in sentences], [leans_back(s) for s in sentences],
+        words < MIN_WORDS, asked_back(sentences), [leans_back(s) for s in sentences],
         [is_demand(s) for s in sentences], flags(_MODAL), flags(_QUOTES), flags(_WRITER), flags(_READER),
         flags(_REPORTS), flags(_DIGIT), np.r_[0.0, neighbours], np.r_[neighbours, 0.0],
         vectors @ vectors[0], vectors @ vectors[-1],

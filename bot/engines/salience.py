@@ -9,12 +9,12 @@ import numpy as np
 
 from bot.engines.lexical import leans_back, lexical_centrality
 from bot.engines.ranking import asked_back
-from bot.engines.roles import Roles, can_lead
+from bot.engines.roles import MIN_WORDS, Roles, can_lead
 
 __all__ = ["diverse", "lead_and_key", "salience", "tldr_of"]
 
 # Salience weights, chosen on the development data (docs/quality.md has the runs).
-_POSITION, _POSITION_DECAY, _LEXICAL, _LENGTH, _MIN_WORDS = 0.3, 4.0, 0.3, 0.1, 6
+_POSITION, _POSITION_DECAY, _LEXICAL, _LENGTH = 0.3, 4.0, 0.3, 0.1
 # The role model was trained on editorials, and its key sentences are not a news report's (CNN/DailyMail ROUGE-2
 # 10.2 by them alone against 15.7 by salience). So its thesis and key scores, standardised, are added to salience
 # with a weight that rises from 0 for a text that argues no more than _REPORT (`Roles.argues`) to 1 at _ARGUMENT,
@@ -57,7 +57,7 @@ def salience(sentences: Sequence[str], vectors: np.ndarray) -> np.ndarray:
         + _LEXICAL * lexical_centrality(sentences)
         + _LENGTH * np.minimum(words, 25) / 25
     )
-    scores -= 0.2 * (words < _MIN_WORDS)
+    scores -= 0.2 * (words < MIN_WORDS)
     scores -= 0.1 * asked_back(sentences)
     return np.asarray(scores)
 

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.errors import BadInput
-from bot.evaluation.data import read_rows
+from bot.evaluation.data import read_rows, written_rows
 from bot.newsroom.desk import Newsdesk
 
 __all__ = ["add_eval_parser", "run_eval"]
@@ -108,7 +108,7 @@ def _editorial_questions(desk: Newsdesk, args: argparse.Namespace) -> dict[str, 
 
     if args.editorials is None:
         raise BadInput("The written editorial questions need --editorials editorials_webis_coling20.jsonl.")
-    rows, articles = _written_rows(args.file, "questions", QUESTION_FIELDS, args.editorials, args.part)
+    rows, articles = written_rows(args.file, "questions", QUESTION_FIELDS, args.editorials, args.part)
     return evaluate_editorial_questions(desk, _progress(rows, "Answering"), articles, peers=args.peers)
 
 
@@ -116,23 +116,8 @@ def _written_roles(desk: Newsdesk, args: argparse.Namespace) -> dict[str, Any]:
     """Summaries of FILE's editorials against the written roles in a roles-*.jsonl file or their folder."""
     from bot.evaluation.roles import ROLE_FIELDS, evaluate_roles
 
-    rows, articles = _written_rows(args.roles, "roles", ROLE_FIELDS, args.file, args.part)
+    rows, articles = written_rows(args.roles, "roles", ROLE_FIELDS, args.file, args.part)
     return evaluate_roles(desk, _progress(rows, "Summarising"), articles, peers=args.peers)
-
-
-def _written_rows(source: Path, kind: str, fields: tuple[str, ...], editorials: Path,
-                  wanted: str | None) -> tuple[list[dict[str, Any]], dict[str, str]]:
-    """Written rows (a file, or a folder of `kind`-*.jsonl) of one part or all, and the texts of their editorials."""
-    from bot.evaluation.editorial_questions import part
-
-    files = sorted(source.glob(f"{kind}-*.jsonl")) if source.is_dir() else [source]
-    rows = [row for path in files for row in read_rows(path, fields)
-            if wanted is None or part(str(row["editorial"])) == wanted]
-    articles = {str(row["id"]): str(row["article"]) for row in read_rows(editorials, ("id", "article"))}
-    unknown = sorted({str(row["editorial"]) for row in rows} - set(articles))
-    if unknown:
-        raise BadInput(f"{editorials.name} has no editorial {unknown[0]}.")
-    return rows, articles
 
 
 def _written(path: Path) -> bool:

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 from typing import Any
 
 from bot.errors import BadInput
 
-__all__ = ["read_rows"]
+__all__ = ["part", "read_rows", "written_rows"]
 
 
 def read_rows(path: Path, fields: tuple[str, ...]) -> list[dict[str, Any]]:
@@ -34,3 +35,25 @@ def read_rows(path: Path, fields: tuple[str, ...]) -> list[dict[str, Any]]:
     if not rows:
         raise BadInput(f"{path.name} has no rows to evaluate.")
     return rows
+
+
+def part(editorial_id: str) -> str:
+    """The part a written editorial's questions and roles belong to: train (70%), dev (15%: what thresholds and
+    constants are fitted on) or kept (15%: reported, never tuned on). By editorial, from a hash of its id, so the
+    parts never change."""
+    bucket = int(hashlib.sha256(editorial_id.encode()).hexdigest(), 16) % 20
+    return "train" if bucket < 14 else "dev" if bucket < 17 else "kept"
+
+
+def written_rows(source: Path, kind: str, fields: tuple[str, ...], editorials: Path,
+                 wanted: str | None) -> tuple[list[dict[str, Any]], dict[str, str]]:
+    """Written rows (a file, or a folder of `kind`-*.jsonl: questions or roles) of one part or all, and the texts of
+    their editorials by id, from the Webis file `editorials`."""
+    files = sorted(source.glob(f"{kind}-*.jsonl")) if source.is_dir() else [source]
+    rows = [row for path in files for row in read_rows(path, fields)
+            if wanted is None or part(str(row["editorial"])) == wanted]
+    articles = {str(row["id"]): str(row["article"]) for row in read_rows(editorials, ("id", "article"))}
+    unknown = sorted({str(row["editorial"]) for row in rows} - set(articles))
+    if unknown:
+        raise BadInput(f"{editorials.name} has no editorial {unknown[0]}.")
+    return rows, articles

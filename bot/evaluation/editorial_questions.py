@@ -11,7 +11,6 @@ not) and the peers' top sentence are scored beside it.
 
 from __future__ import annotations
 
-import hashlib
 import statistics
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
@@ -25,16 +24,9 @@ from bot.evaluation.peers import ANSWER_PEERS
 from bot.newsroom.desk import Newsdesk
 from bot.reading.editorial import make_editorial
 
-__all__ = ["QUESTION_FIELDS", "evaluate_editorial_questions", "part"]
+__all__ = ["QUESTION_FIELDS", "evaluate_editorial_questions"]
 
 QUESTION_FIELDS = ("editorial", "question", "kind", "sentences")
-
-
-def part(editorial_id: str) -> str:
-    """The part an editorial's questions belong to: train (70%), dev (15%: what thresholds and constants are fitted
-    on) or kept (15%: reported, never tuned on). By editorial, from a hash of its id, so the parts never change."""
-    bucket = int(hashlib.sha256(editorial_id.encode()).hexdigest(), 16) % 20
-    return "train" if bucket < 14 else "dev" if bucket < 17 else "kept"
 
 
 def evaluate_editorial_questions(desk: Newsdesk, rows: Iterable[dict[str, Any]], articles: dict[str, str], *,

@@ -2,7 +2,7 @@
 evaluations because it reads what they read: the written rows, their parts, the Webis file.
 
 The rows are `bot/weights/editorials/roles-*.jsonl` (thesis, calls and key sentences per editorial, 1-based); only the
-train part's editorials are read (`bot.evaluation.editorial_questions.part`), so dev stays for choosing the
+train part's editorials are read (`bot.evaluation.data.part`), so dev stays for choosing the
 constants and kept for reporting. The editorials' texts and argument-unit labels come from the Webis file.
 
 1. The argument-unit layer: per unit (anecdote, assumption, testimony, statistics), a logistic regression on the
@@ -29,8 +29,7 @@ from scipy.optimize import minimize
 
 from bot.engines.roles import HEADS, ROLE_WEIGHTS, UNITS, can_lead, role_features, unit_probabilities
 from bot.errors import BadInput
-from bot.evaluation.data import read_rows
-from bot.evaluation.editorial_questions import part
+from bot.evaluation.data import part, read_rows
 from bot.evaluation.metrics import logistic_fit
 from bot.models.embedder import Embedder
 from bot.reading.editorial import make_editorial
