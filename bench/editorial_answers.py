@@ -91,19 +91,19 @@ def main() -> None:
     args = parser.parse_args()
     if (args.fit or args.passage) and args.part != "dev":
         sys.exit("The settings are fitted on the dev part only: the kept part is reported, never tuned on.")
-    rows, articles = written_rows(WRITTEN, "questions", QUESTION_FIELDS, args.editorials, args.part)
+    rows, editorials = written_rows(WRITTEN, "questions", QUESTION_FIELDS, args.editorials, args.part)
     desk = build_newsdesk(Settings(db_path=Path(tempfile.mkdtemp()) / "library.db"), embedder=KeptEmbedder())
     reader = KeptReader(args.weights)
     desk.engine = ExtractiveEngine(desk.embedder, reader)
     if args.passage:
-        fit_passage(desk, rows, articles)
+        fit_passage(desk, rows, editorials)
     elif args.fit:
-        fit(desk, reader, rows, articles, args.logit_only)
+        fit(desk, reader, rows, editorials, args.logit_only)
     else:
-        print(json.dumps(evaluate_editorial_questions(desk, rows, articles, peers=args.peers), indent=2))
+        print(json.dumps(evaluate_editorial_questions(desk, rows, editorials, peers=args.peers), indent=2))
 
 
-def fit(desk: Any, reader: KeptReader, rows: list[dict[str, Any]], articles: dict[str, str],
+def fit(desk: Any, reader: KeptReader, rows: list[dict[str, Any]], editorials: dict[str, Any],
         logit_only: bool = False) -> None:
     """Fit the confidence, then the threshold; each answer's features go to build/editorial-dev-answers.jsonl."""
     answer = desk.engine.answer
@@ -118,7 +118,7 @@ def fit(desk: Any, reader: KeptReader, rows: list[dict[str, Any]], articles: dic
         return given
 
     desk.engine.answer = answer_noting
-    evaluate_editorial_questions(desk, rows, articles)
+    evaluate_editorial_questions(desk, rows, editorials)
     desk.engine.answer = answer
     with (ROOT / "build" / "editorial-dev-answers.jsonl").open("w", encoding="utf-8") as out:
         for row, note in zip(rows, noted, strict=True):
@@ -138,20 +138,20 @@ def fit(desk: Any, reader: KeptReader, rows: list[dict[str, Any]], articles: dic
     best: tuple[float, float] = (-1.0, 0.0)
     for threshold in np.arange(0.10, 0.71, 0.03):
         desk.settings = replace(desk.settings, abstain_below=float(threshold))
-        result = evaluate_editorial_questions(desk, rows, articles)
+        result = evaluate_editorial_questions(desk, rows, editorials)
         print(f"threshold {threshold:.2f}: answerable right {result['answerable_right']}, unanswerable declined "
               f"{result['unanswerable_declined']}, all right {result['all_right']}, AUROC {result['auroc']}")
         best = max(best, (result["all_right"], float(threshold)))
     print(f"best threshold {best[1]:.2f} (all right {best[0]})")
 
 
-def fit_passage(desk: Any, rows: list[dict[str, Any]], articles: dict[str, str]) -> None:
+def fit_passage(desk: Any, rows: list[dict[str, Any]], editorials: dict[str, Any]) -> None:
     """How far a quoted passage reaches: the precision and recall of its sentences against the written answers."""
     for why in (False, True):
         for strong in (0.5, 1.0, 2.0):
             for joins in (0.0, 1.5, 3.0):
                 extractive._JOINS, extractive._STRONG, extractive._WHY_LEANS = joins, strong, why
-                quoted = evaluate_editorial_questions(desk, rows, articles)["quoted"]
+                quoted = evaluate_editorial_questions(desk, rows, editorials)["quoted"]
                 print(f"_WHY_LEANS {why}, _STRONG {strong}, _JOINS {joins}: quoted precision {quoted['precision']}, "
                       f"recall {quoted['recall']}, {quoted['sentences']} sentences an answer", flush=True)
 

@@ -58,8 +58,8 @@ def run(data: Path) -> dict[str, Any]:
 
 def written_questions(desk: Any, data: Path) -> dict[str, Any]:
     """The written editorial questions' kept part (bot/weights/editorials/), with the peers' ranking beside it."""
-    rows, articles = written_rows(WRITTEN, "questions", QUESTION_FIELDS, data / WEBIS, "kept")
-    return evaluate_editorial_questions(desk, rows, articles, peers=True)
+    rows, editorials = written_rows(WRITTEN, "questions", QUESTION_FIELDS, data / WEBIS, "kept")
+    return evaluate_editorial_questions(desk, rows, editorials, peers=True)
 
 
 def written_roles(desk: Any, data: Path) -> dict[str, Any]:

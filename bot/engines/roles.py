@@ -6,8 +6,10 @@ sentence's MiniLM vector and a few plain features: where it stands, how central 
 reports or asks, says "I" or "we", and what kind of argument unit it reads as (anecdote, assumption, testimony,
 statistics: a first layer trained on the Webis editorials' own argument-unit labels). The thesis head sees the plain
 features only (with the vector it learnt the training editorials by heart) and was fitted to pick one sentence per
-editorial; the call and key heads score each sentence. Trained by `newsdesk train roles` on the labels written in
-`bot/weights/editorials/roles-*.jsonl` (train part). numpy only: no torch on the summary's path.
+editorial; when the editorial came with a headline, a second thesis head also reads how closely each sentence echoes
+it (a headline names what the piece argues). The call and key heads score each sentence. Trained by `newsdesk train
+roles` on the labels written in `bot/weights/editorials/roles-*.jsonl` (train part). numpy only: no torch on the
+summary's path.
 """
 
 from __future__ import annotations
@@ -21,11 +23,11 @@ from pathlib import Path
 
 import numpy as np
 
-from bot.engines.lexical import is_demand, leans_back, lexical_centrality
+from bot.engines.lexical import coverage, is_demand, leans_back, lexical_centrality
 from bot.engines.ranking import asked_back
 
-__all__ = ["HEADS", "MIN_WORDS", "ROLE_WEIGHTS", "UNITS", "RoleModel", "Roles", "can_lead", "plain_features",
-           "role_features", "unit_probabilities"]
+__all__ = ["HEADS", "MIN_WORDS", "ROLE_WEIGHTS", "UNITS", "RoleModel", "Roles", "can_lead", "headline_features",
+           "plain_features", "role_features", "unit_probabilities"]
 
 ROLE_WEIGHTS = Path(__file__).resolve().parent.parent / "weights" / "roles.safetensors"
 HEADS = ("thesis", "call", "key")
@@ -94,13 +96,22 @@ def role_features(sentences: Sequence[str], vectors: np.ndarray, unit: np.ndarra
     """Every feature the heads read: the plain ones, the argument-unit probabilities (`unit`, from
     `unit_probabilities`), some of them again relative to the rest of the editorial, and the vector."""
     plain = plain_features(sentences, vectors)
-
-    def within(column: np.ndarray) -> np.ndarray:  # what stands out in this editorial, whatever its register
-        return (column - column.mean()) / (column.std() + 1e-6)
-
-    relative = [within(plain[:, 0]), within(plain[:, 1]), within(plain[:, -2]), within(plain[:, -1]),
-                within(unit[:, 0]), within(unit[:, 1])]
+    relative = [_within(plain[:, 0]), _within(plain[:, 1]), _within(plain[:, -2]), _within(plain[:, -1]),
+                _within(unit[:, 0]), _within(unit[:, 1])]
     return np.hstack([plain, unit, np.column_stack(relative), vectors])
+
+
+def headline_features(sentences: Sequence[str], vectors: np.ndarray, headline: str,
+                      headline_vector: np.ndarray) -> np.ndarray:
+    """How closely each sentence echoes the headline: its cosine with the headline's vector and the share of the
+    headline's content words it holds, each also relative to the rest of the editorial."""
+    cosine, words = vectors @ headline_vector, coverage(headline, sentences)
+    return np.column_stack([cosine, _within(cosine), words, _within(words)])
+
+
+def _within(column: np.ndarray) -> np.ndarray:
+    """What stands out in this editorial, whatever its register: the column in standard deviations from its mean."""
+    return np.asarray((column - column.mean()) / (column.std() + 1e-6))
 
 
 class RoleModel:
@@ -122,8 +133,10 @@ class RoleModel:
         self._load()
         return self._name
 
-    def read(self, sentences: Sequence[str], vectors: np.ndarray) -> Roles:
-        """The roles of `sentences`, whose unit-length MiniLM vectors are `vectors` (one row each)."""
+    def read(self, sentences: Sequence[str], vectors: np.ndarray,
+             headline: tuple[str, np.ndarray] | None = None) -> Roles:
+        """The roles of `sentences`, whose unit-length MiniLM vectors are `vectors` (one row each), under
+        `headline` (its text and vector) when the editorial came with one."""
         weights = self._load()
         unit = unit_probabilities(vectors, weights["units"])
         features = (role_features(sentences, vectors, unit) - weights["mean"]) / weights["scale"]
@@ -131,9 +144,15 @@ class RoleModel:
         def head(name: str) -> np.ndarray:
             return np.asarray(features @ weights[name][:-1] + weights[name][-1])
 
+        thesis = head("thesis")
+        if headline is not None:
+            echoes = (headline_features(sentences, vectors, *headline) - weights["headline_mean"]) \
+                / weights["headline_scale"]
+            thesis = np.hstack([features[:, :-vectors.shape[1]], echoes]) @ weights["headlined"]
+
         # Webis editorials average 0.47 (5% under 0.17); the news sets' development halves 0.11-0.26
         argues = float(unit[:, UNITS.index("assumption")].mean() - unit[:, UNITS.index("anecdote")].mean())
-        return Roles(thesis=head("thesis"), call=1.0 / (1.0 + np.exp(-head("call"))), key=head("key"), argues=argues)
+        return Roles(thesis=thesis, call=1.0 / (1.0 + np.exp(-head("call"))), key=head("key"), argues=argues)
 
     def _load(self) -> dict[str, np.ndarray]:
         if self._loaded is None:

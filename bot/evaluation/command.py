@@ -108,16 +108,16 @@ def _editorial_questions(desk: Newsdesk, args: argparse.Namespace) -> dict[str, 
 
     if args.editorials is None:
         raise BadInput("The written editorial questions need --editorials editorials_webis_coling20.jsonl.")
-    rows, articles = written_rows(args.file, "questions", QUESTION_FIELDS, args.editorials, args.part)
-    return evaluate_editorial_questions(desk, _progress(rows, "Answering"), articles, peers=args.peers)
+    rows, editorials = written_rows(args.file, "questions", QUESTION_FIELDS, args.editorials, args.part)
+    return evaluate_editorial_questions(desk, _progress(rows, "Answering"), editorials, peers=args.peers)
 
 
 def _written_roles(desk: Newsdesk, args: argparse.Namespace) -> dict[str, Any]:
     """Summaries of FILE's editorials against the written roles in a roles-*.jsonl file or their folder."""
     from bot.evaluation.roles import ROLE_FIELDS, evaluate_roles
 
-    rows, articles = written_rows(args.roles, "roles", ROLE_FIELDS, args.file, args.part)
-    return evaluate_roles(desk, _progress(rows, "Summarising"), articles, peers=args.peers)
+    rows, editorials = written_rows(args.roles, "roles", ROLE_FIELDS, args.file, args.part)
+    return evaluate_roles(desk, _progress(rows, "Summarising"), editorials, peers=args.peers)
 
 
 def _written(path: Path) -> bool:

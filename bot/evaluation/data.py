@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.errors import BadInput
+from bot.reading.editorial import Editorial, make_editorial
 
 __all__ = ["part", "read_rows", "written_rows"]
 
@@ -46,14 +47,16 @@ def part(editorial_id: str) -> str:
 
 
 def written_rows(source: Path, kind: str, fields: tuple[str, ...], editorials: Path,
-                 wanted: str | None) -> tuple[list[dict[str, Any]], dict[str, str]]:
-    """Written rows (a file, or a folder of `kind`-*.jsonl: questions or roles) of one part or all, and the texts of
-    their editorials by id, from the Webis file `editorials`."""
+                 wanted: str | None) -> tuple[list[dict[str, Any]], dict[str, Editorial]]:
+    """Written rows (a file, or a folder of `kind`-*.jsonl: questions or roles) of one part or all, and their
+    editorials by id, read from the Webis file `editorials` with their headlines, as a newsroom's come."""
     files = sorted(source.glob(f"{kind}-*.jsonl")) if source.is_dir() else [source]
     rows = [row for path in files for row in read_rows(path, fields)
             if wanted is None or part(str(row["editorial"])) == wanted]
-    articles = {str(row["id"]): str(row["article"]) for row in read_rows(editorials, ("id", "article"))}
-    unknown = sorted({str(row["editorial"]) for row in rows} - set(articles))
+    articles = {str(row["id"]): row for row in read_rows(editorials, ("id", "article"))}
+    named = {str(row["editorial"]) for row in rows}
+    unknown = sorted(named - set(articles))
     if unknown:
         raise BadInput(f"{editorials.name} has no editorial {unknown[0]}.")
-    return rows, articles
+    return rows, {key: make_editorial(str(articles[key]["article"]), key, title=articles[key].get("title"))
+                  for key in sorted(named)}

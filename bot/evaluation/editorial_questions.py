@@ -22,19 +22,19 @@ from bot.engines import Indexed
 from bot.evaluation.metrics import auroc
 from bot.evaluation.peers import ANSWER_PEERS
 from bot.newsroom.desk import Newsdesk
-from bot.reading.editorial import make_editorial
+from bot.reading.editorial import Editorial
 
 __all__ = ["QUESTION_FIELDS", "evaluate_editorial_questions"]
 
 QUESTION_FIELDS = ("editorial", "question", "kind", "sentences")
 
 
-def evaluate_editorial_questions(desk: Newsdesk, rows: Iterable[dict[str, Any]], articles: dict[str, str], *,
+def evaluate_editorial_questions(desk: Newsdesk, rows: Iterable[dict[str, Any]], editorials: dict[str, Editorial], *,
                                  peers: bool = False) -> dict[str, Any]:
-    """Score newsdesk (and the peers' top sentence) on written questions; `articles` maps editorial ids to texts.
+    """Score newsdesk (and the peers' top sentence) on written questions; `editorials` maps ids to editorials.
 
     Example:
-        evaluate_editorial_questions(desk, read_rows(Path("questions-1.jsonl"), QUESTION_FIELDS), articles)
+        evaluate_editorial_questions(desk, read_rows(Path("questions-1.jsonl"), QUESTION_FIELDS), editorials)
     """
     indexed: dict[str, Indexed] = {}
     right: dict[str, list[bool]] = defaultdict(list)  # by kind: answered and right / declined right
@@ -45,7 +45,7 @@ def evaluate_editorial_questions(desk: Newsdesk, rows: Iterable[dict[str, Any]],
     for row in rows:
         key = str(row["editorial"])
         if key not in indexed:
-            editorial = make_editorial(articles[key], key)
+            editorial = editorials[key]
             indexed[key] = Indexed(editorial, desk.embedder.encode(editorial.sentences))
         owner = indexed[key]
         gold = set(row["sentences"])

@@ -25,7 +25,7 @@ import numpy as np
 from bot.engines import Indexed
 from bot.engines.base import key_point_count
 from bot.newsroom.desk import Newsdesk
-from bot.reading.editorial import make_editorial
+from bot.reading.editorial import Editorial
 
 __all__ = ["ROLE_FIELDS", "evaluate_roles"]
 
@@ -42,12 +42,13 @@ class Picked:
     calls: list[int] | None
 
 
-def evaluate_roles(desk: Newsdesk, rows: Iterable[dict[str, Any]], articles: dict[str, str], *,
+def evaluate_roles(desk: Newsdesk, rows: Iterable[dict[str, Any]], editorials: dict[str, Editorial], *,
                    peers: bool = False) -> dict[str, Any]:
-    """Score newsdesk's medium summaries (and the peers') on written roles; `articles` maps editorial ids to texts.
+    """Score newsdesk's medium summaries (and the peers') on written roles; `editorials` maps ids to
+    editorials.
 
     Example:
-        evaluate_roles(desk, read_rows(Path("roles-1.jsonl"), ROLE_FIELDS), articles, peers=True)
+        evaluate_roles(desk, read_rows(Path("roles-1.jsonl"), ROLE_FIELDS), editorials, peers=True)
     """
     systems: dict[str, Callable[[Indexed], Picked]] = {"newsdesk": lambda item: _newsdesk(desk, item)}
     if peers:
@@ -55,7 +56,7 @@ def evaluate_roles(desk: Newsdesk, rows: Iterable[dict[str, Any]], articles: dic
     tallies: dict[str, dict[str, list[float]]] = {name: {} for name in systems}
     count = 0
     for row in rows:
-        editorial = make_editorial(articles[str(row["editorial"])], str(row["editorial"]))
+        editorial = editorials[str(row["editorial"])]
         item = Indexed(editorial, desk.embedder.encode(editorial.sentences))
         count += 1
         for name, pick in systems.items():

@@ -45,6 +45,11 @@ class Editorial:
         """The body, one sentence a line."""
         return "\n".join(self.sentences)
 
+    @property
+    def headline(self) -> str | None:
+        """The title it came with; None when it came without one (its title is the opening of its first sentence)."""
+        return None if self.sentences[0].startswith(self.title.removesuffix("…")) else self.title
+
     def sentence(self, number: int) -> str:
         """The sentence with this 1-based number."""
         return self.sentences[number - 1]
