@@ -39,6 +39,7 @@ from bot.evaluation.editorial_questions import QUESTION_FIELDS, evaluate_editori
 from bot.evaluation.metrics import auroc, logistic_fit  # noqa: E402
 from bot.models.answer_reader import READER_WEIGHTS, AnswerReader  # noqa: E402
 from bot.models.embedder import Embedder  # noqa: E402
+from bot.reading.editorial import Editorial  # noqa: E402
 from bot.settings import Settings  # noqa: E402
 
 WRITTEN = ROOT / "bot" / "weights" / "editorials"
@@ -103,7 +104,7 @@ def main() -> None:
         print(json.dumps(evaluate_editorial_questions(desk, rows, editorials, peers=args.peers), indent=2))
 
 
-def fit(desk: Any, reader: KeptReader, rows: list[dict[str, Any]], editorials: dict[str, Any],
+def fit(desk: Any, reader: KeptReader, rows: list[dict[str, Any]], editorials: dict[str, Editorial],
         logit_only: bool = False) -> None:
     """Fit the confidence, then the threshold; each answer's features go to build/editorial-dev-answers.jsonl."""
     answer = desk.engine.answer
@@ -145,7 +146,7 @@ def fit(desk: Any, reader: KeptReader, rows: list[dict[str, Any]], editorials: d
     print(f"best threshold {best[1]:.2f} (all right {best[0]})")
 
 
-def fit_passage(desk: Any, rows: list[dict[str, Any]], editorials: dict[str, Any]) -> None:
+def fit_passage(desk: Any, rows: list[dict[str, Any]], editorials: dict[str, Editorial]) -> None:
     """How far a quoted passage reaches: the precision and recall of its sentences against the written answers."""
     for why in (False, True):
         for strong in (0.5, 1.0, 2.0):

@@ -28,7 +28,7 @@ import bot.engines.extractive as extractive  # noqa: E402
 import bot.engines.salience as salience  # noqa: E402
 from bot.app import build_newsdesk  # noqa: E402
 from bot.engines.roles import RoleModel  # noqa: E402
-from bot.evaluation.data import read_rows, written_rows  # noqa: E402
+from bot.evaluation.data import part, read_rows, written_rows  # noqa: E402
 from bot.evaluation.role_training import train_roles  # noqa: E402
 from bot.evaluation.roles import ROLE_FIELDS, evaluate_roles  # noqa: E402
 from bot.reading.editorial import make_editorial  # noqa: E402
@@ -51,9 +51,8 @@ def calls(editorials: Path) -> None:
 
 def folds(editorials: Path, count: int = 5) -> None:
     desk = build_newsdesk(load_settings())
-    rows = [row for wanted in ("train", "dev") for row in written_rows(WRITTEN, "roles", ROLE_FIELDS, editorials,
-                                                                       wanted)[0]]
-    texts = written_rows(WRITTEN, "roles", ROLE_FIELDS, editorials, None)[1]
+    rows, texts = written_rows(WRITTEN, "roles", ROLE_FIELDS, editorials, None)
+    rows = [row for row in rows if part(str(row["editorial"])) != "kept"]  # the kept part is reported, never tuned on
     order = np.random.RandomState(0).permutation(len(rows))
     settings = [(above, key) for above in (0.3, 0.35, 0.4, 0.45) for key in (1.0, 3.0)]
     scores: dict[tuple[float, float], list[tuple[int, dict[str, float]]]] = {setting: [] for setting in settings}

@@ -39,7 +39,8 @@ from bot.summary import Point, Summary
 __all__ = ["ExtractiveEngine"]
 
 # A summary lists the sentences the role model gives at least _CALL_ABOVE of being the editorial's own calls, the
-# likeliest _CALLS[length] and the TL;DR when it is one. Chosen on the written roles' dev part (docs/quality.md).
+# likeliest _CALLS[length] and the TL;DR when it is one. _CALL_ABOVE by five-fold cross-validation over the written
+# roles' train and dev parts (docs/quality.md, "Roles v2"; bench/roles.py --folds).
 _CALLS = {"short": 2, "medium": 5, "long": 8}
 _CALL_ABOVE = 0.4
 # The answer reader re-reads the ranking's top candidates (recall@5 of the ranking: 99.2% on the development half)

@@ -38,10 +38,11 @@ from bot.engines.roles import (
     unit_probabilities,
 )
 from bot.errors import BadInput
-from bot.evaluation.data import part, read_rows
+from bot.evaluation.data import read_rows, written_rows
 from bot.evaluation.metrics import logistic_fit
+from bot.evaluation.roles import ROLE_FIELDS
 from bot.models.embedder import Embedder
-from bot.reading.editorial import make_editorial
+from bot.reading.editorial import Editorial
 
 __all__ = ["ROLE_MODEL_NAME", "RoleReport", "run_role_training", "train_roles"]
 
@@ -66,7 +67,7 @@ class _Labelled:
     sentences: tuple[str, ...]
     vectors: np.ndarray
     units: np.ndarray  # per sentence and unit: 1 when the Webis labels put such a unit in it
-    headline: np.ndarray  # headline_features under the editorial's Webis title
+    headline: np.ndarray | None  # headline_features under the editorial's headline (its Webis title); None without
     roles: dict[str, np.ndarray]  # per head: 1 for the sentences written with that role
 
 
@@ -81,12 +82,11 @@ def train_roles(editorials: Path, labels: Path, out: Path, embedder: Embedder | 
                     Path("bot/weights/roles.safetensors"))
     """
     started = time.perf_counter()
-    rows = [row for path in sorted(labels.glob("roles-*.jsonl"))
-            for row in read_rows(path, ("editorial", "thesis", "calls", "key"))
-            if (part(str(row["editorial"])) == "train" if among is None else str(row["editorial"]) in among)]
-    articles = {str(row["id"]): row for row in read_rows(editorials, ("id", "title", "article", "adus"))}
+    rows, texts = written_rows(labels, "roles", ROLE_FIELDS, editorials, "train" if among is None else None)
+    rows = [row for row in rows if among is None or str(row["editorial"]) in among]
+    adus = {str(row["id"]): row.get("adus") or [] for row in read_rows(editorials, ("id", "article"))}
     embedder = embedder or Embedder()
-    labelled = [_labelled(articles[str(row["editorial"])], row, embedder) for row in rows]
+    labelled = [_labelled(texts[str(row["editorial"])], row, adus[str(row["editorial"])], embedder) for row in rows]
 
     vectors = np.vstack([item.vectors for item in labelled])
     units = np.vstack([logistic_fit(vectors, np.concatenate([item.units[:, k] for item in labelled]), _UNIT_STRENGTH)
@@ -102,12 +102,13 @@ def train_roles(editorials: Path, labels: Path, out: Path, embedder: Embedder | 
     thesis = _conditional_logit([(f[:, :readable], item.roles["thesis"], can_lead(item.sentences))
                                  for f, item in zip(standard, labelled, strict=True)], _THESIS_STRENGTH)
     weights["thesis"] = np.r_[thesis, np.zeros(vectors.shape[1]), 0.0]
-    echoes = np.vstack([item.headline for item in labelled])
+    headlined = [(f, item, item.headline) for f, item in zip(standard, labelled, strict=True)
+                 if item.headline is not None]
+    echoes = np.vstack([headline for _, _, headline in headlined])
     weights["headline_mean"], weights["headline_scale"] = echoes.mean(axis=0), echoes.std(axis=0) + 1e-6
     weights["headlined"] = _conditional_logit(
-        [(np.hstack([f[:, :readable], (item.headline - weights["headline_mean"]) / weights["headline_scale"]]),
-          item.roles["thesis"], can_lead(item.sentences)) for f, item in zip(standard, labelled, strict=True)],
-        _THESIS_STRENGTH)
+        [(np.hstack([f[:, :readable], (headline - weights["headline_mean"]) / weights["headline_scale"]]),
+          item.roles["thesis"], can_lead(item.sentences)) for f, item, headline in headlined], _THESIS_STRENGTH)
     for head, strength in (("call", _CALL_STRENGTH), ("key", _KEY_STRENGTH)):
         weights[head] = logistic_fit(np.vstack(standard), np.concatenate([item.roles[head] for item in labelled]),
                                      strength)
@@ -117,8 +118,7 @@ def train_roles(editorials: Path, labels: Path, out: Path, embedder: Embedder | 
     return RoleReport(len(labelled), int(stacked.shape[0]), time.perf_counter() - started, out)
 
 
-def _labelled(article: dict[str, Any], row: dict[str, Any], embedder: Embedder) -> _Labelled:
-    editorial = make_editorial(str(article["article"]), str(row["editorial"]), title=str(article["title"]))
+def _labelled(editorial: Editorial, row: dict[str, Any], adus: list[dict[str, Any]], embedder: Embedder) -> _Labelled:
     sentences = editorial.sentences
     count = len(sentences)
 
@@ -130,8 +130,9 @@ def _labelled(article: dict[str, Any], row: dict[str, Any], embedder: Embedder) 
     roles = {"thesis": marked(row["thesis"]), "call": marked(row["calls"])}
     roles["key"] = np.maximum(marked(row["key"]), roles["thesis"])  # a thesis sentence is one an editor keeps
     vectors = embedder.encode(sentences)
-    headline = headline_features(sentences, vectors, editorial.title, embedder.encode([editorial.title])[0])
-    return _Labelled(sentences, vectors, _units(sentences, article.get("adus") or []), headline, roles)
+    headline = None if editorial.headline is None else \
+        headline_features(sentences, vectors, editorial.headline, embedder.encode([editorial.headline])[0])
+    return _Labelled(sentences, vectors, _units(sentences, adus), headline, roles)
 
 
 def _units(sentences: tuple[str, ...], adus: list[dict[str, Any]]) -> np.ndarray:

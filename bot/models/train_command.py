@@ -81,4 +81,3 @@ def run_train(args: argparse.Namespace) -> tuple[dict[str, Any], str]:
              "weights": str(report.path)},
             f"Trained the reader on {report.groups:,} groups ({report.pairs:,} pairs) in {report.seconds:.0f} s "
             f"(loss {report.first_loss:.3f} -> {report.last_loss:.3f}); weights in {report.path}.")
-
