@@ -17,6 +17,10 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bot.models.training import read_squad  # noqa: E402
+
 SQUAD = ROOT.parent / "shared" / "data" / "train" / "squad11_train.jsonl"
 _INITIALS = re.compile(r"\b[A-Z]{2,6}s?\b")
 
@@ -31,8 +35,8 @@ def main() -> None:
         sys.exit(__doc__)
     out, source = Path(sys.argv[1]), Path(sys.argv[2]) if len(sys.argv) == 3 else SQUAD
     written = 0
-    with source.open(encoding="utf-8") as rows, out.open("w", encoding="utf-8") as kept:
-        for row in map(json.loads, rows):
+    with out.open("w", encoding="utf-8") as kept:
+        for row in read_squad(source):
             asked = [qa for qa in row["qas"] if asks_for_initials(qa["question"], qa["answers"][0])]
             if asked:
                 kept.write(json.dumps(row | {"qas": asked}) + "\n")
