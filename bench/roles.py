@@ -1,14 +1,15 @@
 """The summary's sentence roles on the written roles' dev part, and the register of the written news reports.
 
     python bench/roles.py --calls       # dev: calls precision, recall, no-call editorials clean by _CALL_ABOVE
-    python bench/roles.py --folds       # five-fold cross-validation over train and dev: _CALL_ABOVE, _KEY_WEIGHT
+    python bench/roles.py --folds       # five-fold cross-validation over train and dev: _CALL_ABOVE, the calls' cap
     python bench/roles.py --reports     # how far the written reports (bot/weights/reports/) read as arguing
 
 --calls tries the threshold on the real engine (bot/engines/extractive.py's _CALL_ABOVE) with
 `newsdesk eval editorials --roles`'s own scoring; the kept part is reported by that command, never tuned on here.
 --folds retrains the role model (`train_roles`) on four fifths of the train and dev parts' 206 editorials and scores
-the summaries of the fifth, for each call threshold and key weight: the mean over the five folds, weighted by their
-editorials. It chose _CALL_ABOVE and _KEY_WEIGHT (five minutes on 2 cores).
+the summaries of the fifth, for each call threshold and cap on a medium summary's calls: the mean over the five folds,
+weighted by their editorials. It chose _CALL_ABOVE and the medium cap of _CALLS (nine minutes on 2 cores); an
+earlier form of it, _KEY_WEIGHT.
 --reports prints `Roles.argues` over the 80 written reports: under _REPORT a text is summarised by salience alone.
 """
 
@@ -54,7 +55,7 @@ def folds(editorials: Path, count: int = 5) -> None:
     rows, texts = written_rows(WRITTEN, "roles", ROLE_FIELDS, editorials, None)
     rows = [row for row in rows if part(str(row["editorial"])) != "kept"]  # the kept part is reported, never tuned on
     order = np.random.RandomState(0).permutation(len(rows))
-    settings = [(above, key) for above in (0.3, 0.35, 0.4, 0.45) for key in (1.0, 3.0)]
+    settings = [(above, cap) for above in (0.3, 0.35, 0.4, 0.45) for cap in (5, 8, 12)]
     scores: dict[tuple[float, float], list[tuple[int, dict[str, float]]]] = {setting: [] for setting in settings}
     with tempfile.TemporaryDirectory() as scratch:
         for fold in range(count):
@@ -63,15 +64,15 @@ def folds(editorials: Path, count: int = 5) -> None:
             weights = Path(scratch) / f"fold-{fold}.safetensors"
             train_roles(editorials, WRITTEN, weights, desk.embedder, among=trained)
             desk.engine.roles = RoleModel(weights)  # type: ignore[attr-defined]
-            for above, key in settings:
-                extractive._CALL_ABOVE, salience._KEY_WEIGHT = above, key
-                scores[(above, key)].append((len(held), evaluate_roles(desk, held, texts)["systems"]["newsdesk"]))
+            for above, cap in settings:
+                extractive._CALL_ABOVE, extractive._CALLS["medium"] = above, cap
+                scores[(above, cap)].append((len(held), evaluate_roles(desk, held, texts)["systems"]["newsdesk"]))
     metrics = list(scores[settings[0]][0][1])
-    print(f"{'above':>6} {'key':>4} " + " ".join(f"{m:>17}" for m in metrics) + f"   ({len(rows)} editorials, "
+    print(f"{'above':>6} {'cap':>4} " + " ".join(f"{m:>17}" for m in metrics) + f"   ({len(rows)} editorials, "
           f"{count} folds)")
-    for (above, key), folded in scores.items():
+    for (above, cap), folded in scores.items():
         means = [np.average([s[m] for _, s in folded], weights=[n for n, _ in folded]) for m in metrics]
-        print(f"{above:>6} {key:>4} " + " ".join(f"{v:>17.1f}" for v in means))
+        print(f"{above:>6} {cap:>4} " + " ".join(f"{v:>17.1f}" for v in means))
 
 
 def reports() -> None:

@@ -78,7 +78,7 @@ def test_seq2seq_loads_by_path_chunks_the_editorial_and_falls_back_when_the_guar
     for point in (summary.tldr, *summary.key_points, *summary.calls_to_action):
         assert seed.sentence(point.sentence) == point.text
     audit = desk.store.audit_log()[0]
-    assert (audit["engine"], audit["version"]) == (summary.engine, "seq2seq-v1/extractive-v4")
+    assert (audit["engine"], audit["version"]) == (summary.engine, "seq2seq-v1/extractive-v5")
 
 
 def test_generation_settings_bound_what_the_model_writes(tmp_path: Path, embedder: Embedder,

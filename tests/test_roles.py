@@ -65,6 +65,27 @@ FIRE = ("Three hurt in warehouse fire\n"
         "Roads around the estate were closed until the evening.")
 
 
+RIVER = ("Seven things the council must do about the river\n"
+         "For the third summer running, the River Wend has been closed to swimmers after sewage was found in the "
+         "water. "
+         "The council blames the water company, the water company blames the rain, and the river gets dirtier. "
+         "Last year the company released untreated sewage into the Wend on 212 days, more than any other river in the "
+         "county. "
+         "Fish numbers below the town have halved in a decade. "
+         "None of this is inevitable, and the council has more power than it admits. "
+         "The council must publish every sewage release within a day, with its time and its length. "
+         "It should also test the water at the town beach every week from May to September and post the results at "
+         "the water's edge. "
+         "The council must also refuse planning permission for new estates until the treatment works can cope with "
+         "the homes already built. "
+         "It should take the water company to court when it breaks the terms of its permit. "
+         "Councillors must stop accepting hospitality from the company they are meant to hold to account. "
+         "The council should fund the volunteers who already count the fish and sample the river. "
+         "And it must set a date by which the river will be safe to swim in, and report against it every year. "
+         "Other towns have cleaned their rivers with less. "
+         "The Wend can be clean again if the council decides that it matters.")
+
+
 def test_an_editorial_that_opens_with_an_anecdote_gets_its_thesis_as_tldr(desk: Newsdesk) -> None:
     summary = desk.summarize(desk.add(desk.reader.from_text(WAITS)), "medium")
     assert summary.tldr.sentence == 9, summary.tldr.text  # "The waits ... are the result of a decade of choices"
@@ -90,6 +111,15 @@ def test_an_editorial_that_demands_nothing_has_no_calls_section(desk: Newsdesk) 
     assert summary.calls_to_action == ()
     text = summary_text(summary)
     assert "What it calls for" not in text and summary.tldr.text in text
+
+
+def test_an_editorial_with_many_demands_gets_more_than_five_calls_at_medium_and_two_at_short(desk: Newsdesk) -> None:
+    editorial = desk.add(desk.reader.from_text(RIVER))
+    demands = set(range(6, 13))  # the seven demands, sentences 6-12
+    medium = [point.sentence for point in desk.summarize(editorial, "medium").calls_to_action]
+    assert len(medium) >= 6 and set(medium) <= demands, medium  # the medium cap is 8: five left demands out
+    short = [point.sentence for point in desk.summarize(editorial, "short").calls_to_action]
+    assert len(short) == 2 and set(short) <= set(medium)
 
 
 def test_a_news_report_is_told_from_an_editorial(desk: Newsdesk, seed: Editorial, embedder: Embedder) -> None:

@@ -56,6 +56,10 @@ class Engine(Protocol):
 
 
 def key_point_count(sentences: int, length: str) -> int:
-    """How many key points a summary of this many sentences gets: 3-5 at medium length."""
-    low, high, per = {"short": (2, 3, 10), "medium": (3, 5, 6), "long": (5, 8, 4)}[length]
+    """How many key points a summary of this many sentences gets: 3-4 at medium length.
+
+    A fourth key point in a medium summary is kept as often as the first three, a fifth less (the written roles' dev
+    part, `newsdesk eval editorials --part dev`: key precision 42.1% at 3, 40.5 at 4, 37.6 at 5, the thesis in the
+    summary 78.6, 83.3 and 83.3)."""
+    low, high, per = {"short": (2, 3, 10), "medium": (3, 4, 6), "long": (5, 8, 4)}[length]
     return max(1, min(sentences - 1, max(low, min(high, round(sentences / per)))))
