@@ -100,10 +100,10 @@ class Settings:
     allow_private_urls: bool = False
     trusted_hosts: frozenset[str] = frozenset()
     # the reader's confidence under which newsdesk says "does not say": on the written editorial questions' dev part
-    # (`python bench/editorial_answers.py --fit --logit-only`) the share right is flat from 0.49 to 0.67 (72.2-73.0%);
-    # 0.49 (72.7%) is the highest there at which the answers the tests hold newsdesk to are still given (at 0.52 the
-    # seed's "What does the editorial think about the peace talks?" is declined)
-    abstain_below: float = 0.49
+    # (`python bench/editorial_answers.py --fit --logit-only`) the share right is 71.9-73.3% from 0.43 to 0.70; 0.44
+    # (72.1%) is the highest there at which the answers the tests hold newsdesk to are still given, with a margin (the
+    # seed's "When did the attack happen?" reads 0.457)
+    abstain_below: float = 0.44
     log_level: str | None = None
     feeds: tuple[str, ...] = ()
     inbox: Path | None = None

@@ -30,7 +30,8 @@ __all__ = ["DecoderDeclined", "OnnxDecoder"]
 log = logging.getLogger(__name__)
 
 _OPSET = 17
-_EXPORT = 2  # the version of what `_Step` exports: a change makes new exports rather than reuse kept ones
+_EXPORT = 3  # the version of what `_Step` exports: a change makes new exports rather than reuse kept ones (3: int8
+# weights in 7 bits, the same on every CPU)
 # Generation-config rules generate() would apply that this loop does not: a model asking for any of them
 # decodes with generate(). Each entry: the field and the value that means "not asked for".
 _UNHANDLED = {"guidance_scale": (None, 1, 1.0), "sequence_bias": (None,), "encoder_repetition_penalty": (None, 1.0),
