@@ -79,6 +79,17 @@ def test_the_export_is_made_once_and_kept(tmp_path: Path) -> None:
     assert list(tmp_path.glob("*")) == made and made[0].stat().st_mtime_ns == stamp
 
 
+def test_a_new_export_removes_the_one_it_replaces_and_no_other(tmp_path: Path) -> None:
+    stale, other, reader = (tmp_path / f"{name}-0123456789abcdef.onnx"
+                            for name in ("sentences-int8", "sentences-float32", "reader-int8"))
+    for path in (stale, other, reader):
+        path.write_bytes(b"an export made by an earlier newsdesk")
+    Embedder(precision="int8", cache=tmp_path).load()
+    made = list(tmp_path.glob("sentences-int8-*.onnx"))
+    assert len(made) == 1 and made[0] != stale and not stale.exists()
+    assert other.exists() and reader.exists()  # another precision, another model: kept
+
+
 def test_a_broken_export_falls_back_to_pytorch_with_one_log_line(tmp_path: Path,
                                                                  caplog: pytest.LogCaptureFixture) -> None:
     Embedder(cache=tmp_path).load()
