@@ -76,8 +76,9 @@ class AnswerReader:
         """One score per sentence, in the order given (a logit: above 0 leans "answers").
 
         Each pair is read on its own: at int8, ONNX Runtime quantises a layer's input with one scale for the whole
-        batch, so a pair read beside others scored differently (the seed's first sentence, asked "When did the attack
-        happen?": 0.15 alone, -1.53 among the top five), and an answer could change with the candidates read with it.
+        batch, so a pair read beside others scored differently (with the 8-bit weights of before, the seed's first
+        sentence asked "When did the attack happen?": 0.15 alone, -1.53 among the top five), and an answer could
+        change with the candidates read with it.
         Alone, it costs no more on 2 cores (17.0 ms against 17.9 ms for five pairs)."""
         model = self._load()
         return np.array([model.run([(question, as_read(sentence))])[0].item() for sentence in sentences],
