@@ -63,7 +63,7 @@ class OnnxEncoder:
         try:
             if not path.is_file():
                 _export(folder, kind, weights, path, int8)
-                _prune(path)
+                _prune(path, _family(kind, int8))
             options = onnxruntime.SessionOptions()
             options.log_severity_level = 3
             # A memory pattern is planned and kept for every input shape, and editorials' batches come in hundreds of
@@ -96,16 +96,20 @@ def _fingerprint(folder: Path, kind: Kind, weights: Path | None, int8: bool) -> 
     stamp = [(str(f), (info := f.stat()).st_size, info.st_mtime_ns) for f in files]
     digest = hashlib.sha256(json.dumps([(folder / "config.json").read_text(encoding="utf-8"), stamp, kind,
                                         int8, _EXPORT]).encode())
-    return f"{kind}-{'int8' if int8 else 'float32'}-{digest.hexdigest()[:16]}"
+    return f"{_family(kind, int8)}-{digest.hexdigest()[:16]}"
 
 
-def _prune(kept: Path) -> None:
-    """Remove the exports `kept` replaces: the same kind at the same precision, made from other weights or by an
-    earlier newsdesk. Each is 23-90 MB, and every upgrade of the reader or of the export left one behind (7.4 GB in
-    the development machine's cache). Another weights file used beside the shipped one (a training run's) is exported
-    again, in seconds, when it is next used."""
-    prefix = kept.name.rsplit("-", 1)[0]  # "reader-int8", "sentences-float32"
-    for old in kept.parent.glob(f"{prefix}-*.onnx"):
+def _family(kind: Kind, int8: bool) -> str:
+    """What an export's name opens with: the model and its precision ("reader-int8", "sentences-float32")."""
+    return f"{kind}-{'int8' if int8 else 'float32'}"
+
+
+def _prune(kept: Path, family: str) -> None:
+    """Remove the exports `kept` replaces: the others of its `family` (the same kind at the same precision), made
+    from other weights or by an earlier newsdesk. Each is 23-90 MB, and every upgrade of the reader or of the export
+    left one behind (7.4 GB in the development machine's cache). Another weights file used beside the shipped one (a
+    training run's) is exported again, in seconds, when it is next used."""
+    for old in kept.parent.glob(f"{family}-*.onnx"):
         if old != kept:
             try:
                 old.unlink()
