@@ -41,11 +41,20 @@ def test_a_subheading_is_told_from_a_short_sentence(sentence: str, heading: bool
     ("What was the name of the neo-Nazi group he joined?", "He joined a neo-Nazi group as a teenager.", "name", False),
     ("Who ended the siege?", "Sindh police officers ended the siege.", "name", True),
     ("Where was the summit held?", "The summit was held in Geneva.", "place", True),
-    ("Where was the summit held?", "The summit was held in secret.", "place", False)])
+    ("Where was the summit held?", "The summit was held in secret.", "place", False),
+    ("Which senator delayed the report?", "The committee's chairman delayed the report.", "name", False),
+    ("Which team cut Rice after the video?", "Rice was later cut by the Baltimore Ravens.", "name", True),
+    ("What newspaper printed the letters?", "A local newspaper printed the letters.", "name", False)])
 def test_a_typed_question_needs_a_sentence_that_gives_what_it_asks(question: str, sentence: str, kind: str,
                                                                    given: bool) -> None:
     assert asked_type(question) == kind
     assert supplies(question, sentence, kind) is given
+
+
+@pytest.mark.parametrize("question", ["Which policies does the writer oppose?", "Which nation is worst placed?",
+                                      "What does the writer want?"])
+def test_which_asks_for_a_name_only_of_people_bodies_and_works(question: str) -> None:
+    assert asked_type(question) is None
 
 
 def test_why_the_question_names_what_a_heading_names_the_reason_in_the_sentence_after_is_quoted(
@@ -64,3 +73,16 @@ def test_a_number_asked_and_not_given_is_not_said(desk: Newsdesk) -> None:
     assert "weight" in answer.citations[0].text  # the closest sentence, as a pointer
     cut = desk.ask("By how much have his budgets cut school funding?", editorial)
     assert not cut.abstained and "12 per cent" in cut.citations[0].text
+
+
+PLAN = ("Teachers deserve a health plan that works\n"
+        "The teachers' health plan is run by a private insurer that has raised premiums twice in three years. "
+        "The union's leaders have asked the district to put the contract out to tender. "
+        "The district should do so before the next school year, and publish the bids.")
+
+
+def test_which_company_asked_and_never_named_is_not_said(desk: Newsdesk) -> None:
+    editorial = desk.add(desk.reader.from_text(PLAN))
+    answer = desk.ask("Which insurance company runs the teachers' health plan?", editorial)
+    assert answer.abstained and answer.answer == "The editorial does not say."
+    assert "private insurer" in answer.citations[0].text  # the closest sentence, as a pointer

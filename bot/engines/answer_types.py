@@ -11,8 +11,17 @@ from bot.engines.lexical import asks_for_date, asks_for_number
 
 __all__ = ["asked_type", "is_heading", "supplies"]
 
-_NAME = re.compile(r"\b(what|which) (is|was|were|are) the names?\b|\bnames? of\b|^\s*(who|whom|whose)\b",
-                   re.IGNORECASE)
+# "Which senator...?", "Which company...?", "What newspaper...?" ask for a name as "Who...?" does: the people, bodies
+# and works a piece names (a group, a party, a film), not a policy or a reason ("Which policies...?").
+_NAMED = (r"senators?|governors?|ministers?|presidents?|leaders?|officials?|generals?|groups?|organi[sz]ations?|"
+          r"compan(?:y|ies)|firms?|part(?:y|ies)|newspapers?|magazines?|websites?|charit(?:y|ies)|artists?|writers?|"
+          r"authors?|cartoonists?|directors?|actors?|films?|movies?|books?|plays?|songs?|teams?|clubs?|"
+          r"universit(?:y|ies)|banks?|agenc(?:y|ies)|networks?|channels?|politicians?|judges?|officers?|commanders?|"
+          r"journalists?|lawmakers?|brands?|candidates?|celebrit(?:y|ies)|scholars?|economists?|activists?|"
+          r"campaigners?|clerics?|rappers?|singers?|musicians?|bands?|players?|coach(?:es)?|ceos?|executives?|"
+          r"spokes(?:man|woman|person)|lawyers?|doctors?")
+_NAME = re.compile(r"\b(what|which) (is|was|were|are) the names?\b|\bnames? of\b|^\s*(who|whom|whose)\b|"
+                   rf"^\s*(?:which (?:\w+ )?(?:{_NAMED})|what (?:{_NAMED}))\b", re.IGNORECASE)
 _PLACE = re.compile(r"^\s*where\b|\b(which|what|in what|in which) (country|countries|city|cities|town|province|"
                     r"state|region|village|district|capital|neighbourhood|neighborhood|county)\b", re.IGNORECASE)
 _DIGITS = re.compile(r"\d[\d,.]*")
@@ -26,11 +35,27 @@ _TIMES = re.compile(
     r"today|yesterday|tomorrow|tonight|(last|next|this|that) (week|month|year|summer|winter|spring|autumn|fall)|"
     r"ago|since|until|century|decade|\d+s)\b", re.IGNORECASE)
 _CAPITALISED = re.compile(r"\b[A-Z][\w'’-]+")
-# capitalised only because they open a sentence: never a name
-_ANY_NAME_WORDS = frozenset({"i", "the", "a", "an", "but", "and", "in", "on", "it", "its", "this", "that", "these",
-                             "those", "he", "she", "they", "we", "you", "there", "mr", "mrs", "ms", "dr", "yet", "so",
-                             "as", "if", "when", "while", "for", "of", "to", "at", "by", "with", "after", "before",
-                             "what", "who", "why", "how", "such", "all", "some", "many", "most", "no", "not", "one"})
+# Words capitalised only because they open a sentence, and days and months: never a name ("Thus, as the Secretary
+# said..." gives no name to "Who is the Secretary?", nor "Tuesday, I am testifying..." to "Who...?").
+_NOT_NAMES = frozenset({
+    "a", "about", "accordingly", "admittedly", "after", "again", "against", "all", "almost", "already", "also",
+    "although", "always", "among", "an", "and", "another", "any", "anyone", "anyway", "april", "are", "as", "at",
+    "august", "because", "before", "besides", "better", "between", "both", "but", "by", "can", "certainly", "clearly",
+    "consequently", "could", "december", "despite", "did", "do", "does", "dr", "during", "each", "either", "even",
+    "every", "everybody", "everyone", "everything", "february", "few", "finally", "first", "for", "fortunately",
+    "friday", "from", "furthermore", "had", "has", "have", "he", "hence", "her", "here", "his", "how", "however", "i",
+    "if", "in", "indeed", "instead", "into", "ironically", "is", "it", "its", "january", "july", "june", "just",
+    "last", "less", "let", "like", "likewise", "luckily", "many", "march", "may", "maybe", "meanwhile", "might",
+    "monday", "more", "moreover", "most", "mr", "mrs", "ms", "much", "must", "my", "naturally", "neither", "never",
+    "nevertheless", "next", "no", "nobody", "none", "nonetheless", "nor", "not", "nothing", "november", "now",
+    "obviously", "october", "of", "often", "oh", "on", "once", "one", "only", "or", "other", "otherwise", "our",
+    "over", "perhaps", "quite", "rather", "sadly", "saturday", "second", "september", "several", "she", "should",
+    "similarly", "since", "so", "some", "somebody", "someone", "something", "sometimes", "still", "such", "sunday",
+    "sure", "surely", "that", "the", "their", "then", "there", "therefore", "these", "they", "third", "this", "those",
+    "though", "through", "thursday", "thus", "to", "today", "tuesday", "under", "unfortunately", "unless", "unlike",
+    "until", "very", "was", "we", "wednesday", "well", "were", "what", "whatever", "when", "whenever", "where",
+    "wherever", "whether", "which", "while", "who", "whoever", "whom", "whose", "why", "will", "with", "within",
+    "without", "worse", "would", "yes", "yet", "you", "your"})
 
 
 def asked_type(question: str) -> str | None:
@@ -57,7 +82,7 @@ def supplies(question: str, sentence: str, kind: str) -> bool:
         found = [m.group(0).lower() for m in _TIMES.finditer(sentence)]
     else:
         found = [m.group(0).rstrip("'’").lower() for m in _CAPITALISED.finditer(sentence)]
-        found = [word for word in found if word not in _ANY_NAME_WORDS]
+        found = [word for word in found if word not in _NOT_NAMES]
     return any(item.lower() not in asked for item in found)
 
 
