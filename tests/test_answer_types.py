@@ -86,3 +86,19 @@ def test_which_company_asked_and_never_named_is_not_said(desk: Newsdesk) -> None
     answer = desk.ask("Which insurance company runs the teachers' health plan?", editorial)
     assert answer.abstained and answer.answer == "The editorial does not say."
     assert "private insurer" in answer.citations[0].text  # the closest sentence, as a pointer
+
+
+LIMA = ("Lima is a moment of opportunity\n"
+        "As nations start the latest round of climate negotiations in Lima today, it is easy to be cynical. "
+        "Because in the twenty years that governments have been meeting, emissions have risen faster than ever. "
+        "And yet, this is a moment of opportunity. "
+        "Solar power now costs less than coal in much of the world, and the movement for action has never been larger. "
+        "Negotiators should seize it and agree on binding cuts.")
+
+
+def test_asked_why_a_because_after_the_sentence_that_names_the_thing_leads_the_answer(desk: Newsdesk) -> None:
+    editorial = desk.add(desk.reader.from_text(LIMA))
+    answer = desk.ask("Why is it easy to be cynical about the climate talks?", editorial)
+    assert not answer.abstained
+    assert answer.chosen.text.startswith("Because in the twenty years")
+    assert [c.sentence for c in answer.citations] == [1, 2]  # the sentence it explains stays beside it, in order

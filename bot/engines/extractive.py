@@ -16,6 +16,7 @@ from bot.engines.base import Indexed, key_point_count
 from bot.engines.lexical import (
     asks_for_thesis,
     asks_why,
+    gives_reason,
     leans_back,
     unframed,
     unnamed,
@@ -168,6 +169,9 @@ class ExtractiveEngine:
         picked = [best]  # abstaining, the closest sentence as a pointer; a number, a date, a name: one sentence
         if not abstained and asked_type(asked) is None:  # a why, a view, a call: every sentence that answers
             picked = self._passage(asked, sentences, owners, order, ranking, demands, scored)
+        lead = best  # asked why, a "Because..." after the chosen sentence is the reason itself, and leads the answer
+        if best + 1 in picked and asks_why(asked) and gives_reason(sentences[best + 1]):
+            lead = best + 1
         citations = tuple(Citation(sentence=owners[i][1] + 1, text=sentences[i], editorial=owners[i][0])
                           for i in picked)
         if abstained:
@@ -184,7 +188,7 @@ class ExtractiveEngine:
             engine=self.name,
             model=self._answered_by,
             across_library=across,
-            lead=picked.index(best),
+            lead=picked.index(lead),
         )
 
     def _thesis(self, question: str, item: Indexed) -> Answer:
@@ -230,7 +234,7 @@ class ExtractiveEngine:
                 i += step
         after = best + 1  # asked why, the sentence that leans on the best one ("It marks...", "That is because...")
         if _WHY_LEANS and asks_why(question) and after < len(sentences) and owners[after][0] is editorial and \
-                leans_back(sentences[after]) and len(picked) < _PASSAGE:
+                (leans_back(sentences[after]) or gives_reason(sentences[after])) and len(picked) < _PASSAGE:
             picked.add(after)
         return sorted(picked)
 
