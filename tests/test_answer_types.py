@@ -23,6 +23,11 @@ GOVERNOR = ("A governor's diet is nobody's business\n"
             "His budgets, meanwhile, have cut school funding by 12 per cent in two years. "
             "Voters should judge him on the 12 per cent, not on the jokes.")
 
+PLAN = ("Teachers deserve a health plan that works\n"
+        "The teachers' health plan is run by a private insurer that has raised premiums twice in three years. "
+        "The union's leaders have asked the district to put the contract out to tender. "
+        "The district should do so before the next school year, and publish the bids.")
+
 
 @pytest.mark.parametrize(("sentence", "heading"), [
     ("Tarnished credibility.", True), ("Video footage.", True), ("Corleone.", True),
@@ -66,39 +71,16 @@ def test_why_the_question_names_what_a_heading_names_the_reason_in_the_sentence_
     assert answer.citations[0].sentence == heading + 1 and "broke the ceasefire" in answer.citations[0].text
 
 
-def test_a_number_asked_and_not_given_is_not_said(desk: Newsdesk) -> None:
-    editorial = desk.add(desk.reader.from_text(GOVERNOR))
-    answer = desk.ask("How much does the governor weigh?", editorial)
+@pytest.mark.parametrize(("text", "question", "pointer"), [
+    (GOVERNOR, "How much does the governor weigh?", "weight"),
+    (PLAN, "Which insurance company runs the teachers' health plan?", "private insurer")])
+def test_a_number_or_a_name_asked_and_not_given_is_not_said(desk: Newsdesk, text: str, question: str,
+                                                            pointer: str) -> None:
+    answer = desk.ask(question, desk.add(desk.reader.from_text(text)))
     assert answer.abstained and answer.answer == "The editorial does not say."
-    assert "weight" in answer.citations[0].text  # the closest sentence, as a pointer
-    cut = desk.ask("By how much have his budgets cut school funding?", editorial)
+    assert pointer in answer.citations[0].text  # the closest sentence, as a pointer
+
+
+def test_a_number_the_editorial_gives_is_answered(desk: Newsdesk) -> None:
+    cut = desk.ask("By how much have his budgets cut school funding?", desk.add(desk.reader.from_text(GOVERNOR)))
     assert not cut.abstained and "12 per cent" in cut.citations[0].text
-
-
-PLAN = ("Teachers deserve a health plan that works\n"
-        "The teachers' health plan is run by a private insurer that has raised premiums twice in three years. "
-        "The union's leaders have asked the district to put the contract out to tender. "
-        "The district should do so before the next school year, and publish the bids.")
-
-
-def test_which_company_asked_and_never_named_is_not_said(desk: Newsdesk) -> None:
-    editorial = desk.add(desk.reader.from_text(PLAN))
-    answer = desk.ask("Which insurance company runs the teachers' health plan?", editorial)
-    assert answer.abstained and answer.answer == "The editorial does not say."
-    assert "private insurer" in answer.citations[0].text  # the closest sentence, as a pointer
-
-
-LIMA = ("Lima is a moment of opportunity\n"
-        "As nations start the latest round of climate negotiations in Lima today, it is easy to be cynical. "
-        "Because in the twenty years that governments have been meeting, emissions have risen faster than ever. "
-        "And yet, this is a moment of opportunity. "
-        "Solar power now costs less than coal in much of the world, and the movement for action has never been larger. "
-        "Negotiators should seize it and agree on binding cuts.")
-
-
-def test_asked_why_a_because_after_the_sentence_that_names_the_thing_leads_the_answer(desk: Newsdesk) -> None:
-    editorial = desk.add(desk.reader.from_text(LIMA))
-    answer = desk.ask("Why is it easy to be cynical about the climate talks?", editorial)
-    assert not answer.abstained
-    assert answer.chosen.text.startswith("Because in the twenty years")
-    assert [c.sentence for c in answer.citations] == [1, 2]  # the sentence it explains stays beside it, in order

@@ -38,6 +38,13 @@ OIL = ("The oil slump's losers\n"
        "Venezuela, which spent its windfall and saved nothing, is the country least prepared for the fall. "
        "Its government needs oil at more than 100 dollars a barrel to balance its budget.")
 
+LIMA = ("Lima is a moment of opportunity\n"
+        "As nations start the latest round of climate negotiations in Lima today, it is easy to be cynical. "
+        "Because in the twenty years that governments have been meeting, emissions have risen faster than ever. "
+        "And yet, this is a moment of opportunity. "
+        "Solar power now costs less than coal in much of the world, and the movement for action has never been larger. "
+        "Negotiators should seize it and agree on binding cuts.")
+
 
 def test_a_call_made_in_three_sentences_is_quoted_whole_in_order(desk: Newsdesk) -> None:
     editorial = desk.add(desk.reader.from_text(LOOTERS))
@@ -83,3 +90,12 @@ def test_the_json_answer_keeps_every_quoted_sentence(capsys: pytest.CaptureFixtu
     answer = json.loads(out)
     assert status == 0 and not answer["abstained"]
     assert [c["sentence"] for c in answer["citations"]] == [3, 4, 5]
+
+
+
+def test_asked_why_a_because_after_the_sentence_that_names_the_thing_leads_the_answer(desk: Newsdesk) -> None:
+    editorial = desk.add(desk.reader.from_text(LIMA))
+    answer = desk.ask("Why is it easy to be cynical about the climate talks?", editorial)
+    assert not answer.abstained
+    assert answer.chosen.text.startswith("Because in the twenty years")
+    assert [c.sentence for c in answer.citations] == [1, 2]  # the sentence it explains stays beside it, in order
