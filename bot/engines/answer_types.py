@@ -1,6 +1,7 @@
 """Answer types: a question that asks for a number, a date, a name or a place is answered only by a sentence that
 supplies one, and one the question does not already hold ("How much does the governor weigh?" is not answered by
-"The governor's weight has been mocked for years", nor "How many died in the 2014 attack?" by its "2014").
+"The governor's weight has been mocked for years", nor "How many died in the 2014 attack?" by its "2014"); a
+subheading answers nothing on its own; and a sentence that opens with "Because" is the reason for the one before.
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ import re
 
 from bot.engines.lexical import asks_for_date, asks_for_number
 
-__all__ = ["asked_type", "is_heading", "supplies"]
+__all__ = ["asked_type", "gives_reason", "is_heading", "supplies"]
 
 # "Which senator...?", "Which company...?", "What newspaper...?" ask for a name as "Who...?" does: the people, bodies
 # and works a piece names (a group, a party, a film), not a policy or a reason ("Which policies...?").
@@ -35,6 +36,10 @@ _TIMES = re.compile(
     r"today|yesterday|tomorrow|tonight|(last|next|this|that) (week|month|year|summer|winter|spring|autumn|fall)|"
     r"ago|since|until|century|decade|\d+s)\b", re.IGNORECASE)
 _CAPITALISED = re.compile(r"\b[A-Z][\w'’-]+")
+# A sentence that opens with its "because" is the reason for the one before ("...it is easy to be cynical. Because
+# in the 20 years...").
+_GIVES_REASON = re.compile(
+    r"^\s*(?:(?:this|that|it) is |(?:that|it)['’]s )?(?:partly |largely |mainly |simply )?because\b", re.IGNORECASE)
 # Words capitalised only because they open a sentence, and days and months: never a name ("Thus, as the Secretary
 # said..." gives no name to "Who is the Secretary?", nor "Tuesday, I am testifying..." to "Who...?").
 _NOT_NAMES = frozenset({
@@ -97,3 +102,8 @@ def is_heading(sentence: str) -> bool:
     words = sentence.strip().rstrip(".").split()
     return 0 < len(words) <= 3 and not sentence.rstrip().endswith(("?", "!")) and \
         not {w.lower().strip("'\"’,") for w in words} & _SENTENCE_WORDS
+
+
+def gives_reason(sentence: str) -> bool:
+    """True for a sentence that opens as the reason for the one before ("Because...", "That is because...")."""
+    return bool(_GIVES_REASON.match(sentence))

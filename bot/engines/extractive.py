@@ -11,12 +11,11 @@ from collections.abc import Sequence
 import numpy as np
 
 from bot.answer import NOT_SAID, Answer, Citation
-from bot.engines.answer_types import asked_type
+from bot.engines.answer_types import asked_type, gives_reason
 from bot.engines.base import Indexed, key_point_count
 from bot.engines.lexical import (
     asks_for_thesis,
     asks_why,
-    gives_reason,
     leans_back,
     unframed,
     unnamed,

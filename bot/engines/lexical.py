@@ -20,7 +20,6 @@ __all__ = [
     "asks_for_thesis",
     "bm25_scores",
     "coverage",
-    "gives_reason",
     "has_date",
     "has_number",
     "is_demand",
@@ -55,10 +54,6 @@ _LEANS_BACK = re.compile(
     r"those|it|its|they|their|he|she|such|certainly|still|yet|then|thus|therefore|instead|indeed)\b",
     re.IGNORECASE,
 )
-# A sentence that opens with its "because" is the reason for the one before ("...it is easy to be cynical. Because
-# in the 20 years...").
-_GIVES_REASON = re.compile(
-    r"^\s*(?:(?:this|that|it) is |(?:that|it)['’]s )?(?:partly |largely |mainly |simply )?because\b", re.IGNORECASE)
 _QUOTED = re.compile(r"[“\"][^”\"]*[”\"]")
 _REPORTED = re.compile(r"\b(said|says|agreed|argues|argued|warned|warns|insisted|insists|claimed|claims|told|stated|"
                        r"declared|tweet(ed)?|statement|according to|calls? (on|for)|called (on|for))\b", re.IGNORECASE)
@@ -172,11 +167,6 @@ def is_demand(sentence: str) -> bool:
 def leans_back(sentence: str) -> bool:
     """True for a sentence that opens by leaning on the one before ("Hence...", "This...", "But...")."""
     return bool(_LEANS_BACK.match(sentence))
-
-
-def gives_reason(sentence: str) -> bool:
-    """True for a sentence that opens as the reason for the one before ("Because...", "That is because...")."""
-    return bool(_GIVES_REASON.match(sentence))
 
 
 def asks_for_demands(question: str) -> bool:
