@@ -96,7 +96,10 @@ def check(files: list[Path]) -> int:
                 problems.append(f"{where}: no editorial {editorial_id}")
                 continue
             numbered = sentences(rows[editorial_id])
-            if "question" in record:
+            if "was" in record:  # an audited answer (train-audit.jsonl): its sentences in range
+                bad = [n for n in record["sentences"] if not 1 <= n <= len(numbered)]
+                problems += [f"{where}: sentences {bad} of {len(numbered)}"] if bad or not record["sentences"] else []
+            elif "question" in record:
                 problems += _question_problems(where, record, numbered)
                 kinds[record.get("kind", "?")] += 1
                 parts[part(editorial_id)] += 1
