@@ -60,7 +60,7 @@ _UNNAMED_SHARE = 0.6
 # A why, a view or a call is answered by every sentence that answers it, 4 at most: the best one; any other whose
 # logit is at least _JOINS and within _STRONG of its; its neighbours in the editorial (up to 2 sentences away) while
 # the reader's logit for the next one is at least _JOINS, or while they are demands and demands were asked for; and,
-# asked why, the sentence after it when that one leans on it ("It marks the day...").
+# asked why, the sentence after it when that one leans on it ("It marks the day...") or opens with "Because".
 _REACH, _STRONG, _JOINS, _PASSAGE, _WHY_LEANS = 2, 0.5, 1.5, 4, True
 # Without the reader, the second sentence of the ranking is quoted too when its score is 95% of the first's.
 _RANKING_SURE = 0.95
