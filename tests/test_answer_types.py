@@ -49,7 +49,9 @@ def test_a_subheading_is_told_from_a_short_sentence(sentence: str, heading: bool
     ("Where was the summit held?", "The summit was held in secret.", "place", False),
     ("Which senator delayed the report?", "The committee's chairman delayed the report.", "name", False),
     ("Which team cut Rice after the video?", "Rice was later cut by the Baltimore Ravens.", "name", True),
-    ("What newspaper printed the letters?", "A local newspaper printed the letters.", "name", False)])
+    ("What newspaper printed the letters?", "A local newspaper printed the letters.", "name", False),
+    ("Who praised Obama's plan?", "Obama's plan was praised widely.", "name", False),
+    ("Who wrote the history?", "I've written two histories of the period.", "name", False)])
 def test_a_typed_question_needs_a_sentence_that_gives_what_it_asks(question: str, sentence: str, kind: str,
                                                                    given: bool) -> None:
     assert asked_type(question) == kind
@@ -57,7 +59,7 @@ def test_a_typed_question_needs_a_sentence_that_gives_what_it_asks(question: str
 
 
 @pytest.mark.parametrize("question", ["Which policies does the writer oppose?", "Which nation is worst placed?",
-                                      "What does the writer want?"])
+                                      "What does the writer want?", "What groups are protesting?"])
 def test_which_asks_for_a_name_only_of_people_bodies_and_works(question: str) -> None:
     assert asked_type(question) is None
 

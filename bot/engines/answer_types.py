@@ -13,7 +13,8 @@ from bot.engines.lexical import asks_for_date, asks_for_number
 __all__ = ["asked_type", "gives_reason", "is_heading", "supplies"]
 
 # "Which senator...?", "Which company...?", "What newspaper...?" ask for a name as "Who...?" does: the people, bodies
-# and works a piece names (a group, a party, a film), not a policy or a reason ("Which policies...?").
+# and works a piece names (a group, a party, a film), not a policy or a reason ("Which policies...?"). "What groups...?"
+# asks for a kind as often as for names, so only "what" and one of them is typed.
 _NAMED = (r"senators?|governors?|ministers?|presidents?|leaders?|officials?|generals?|groups?|organi[sz]ations?|"
           r"compan(?:y|ies)|firms?|part(?:y|ies)|newspapers?|magazines?|websites?|charit(?:y|ies)|artists?|writers?|"
           r"authors?|cartoonists?|directors?|actors?|films?|movies?|books?|plays?|songs?|teams?|clubs?|"
@@ -22,7 +23,7 @@ _NAMED = (r"senators?|governors?|ministers?|presidents?|leaders?|officials?|gene
           r"campaigners?|clerics?|rappers?|singers?|musicians?|bands?|players?|coach(?:es)?|ceos?|executives?|"
           r"spokes(?:man|woman|person)|lawyers?|doctors?")
 _NAME = re.compile(r"\b(what|which) (is|was|were|are) the names?\b|\bnames? of\b|^\s*(who|whom|whose)\b|"
-                   rf"^\s*(?:which (?:\w+ )?(?:{_NAMED})|what (?:{_NAMED}))\b", re.IGNORECASE)
+                   rf"^\s*(?:which (?:\w+ )?(?:{_NAMED})\b|what (?:{_NAMED})(?<!s)\b)", re.IGNORECASE)
 _PLACE = re.compile(r"^\s*where\b|\b(which|what|in what|in which) (country|countries|city|cities|town|province|"
                     r"state|region|village|district|capital|neighbourhood|neighborhood|county)\b", re.IGNORECASE)
 _DIGITS = re.compile(r"\d[\d,.]*")
@@ -36,6 +37,7 @@ _TIMES = re.compile(
     r"today|yesterday|tomorrow|tonight|(last|next|this|that) (week|month|year|summer|winter|spring|autumn|fall)|"
     r"ago|since|until|century|decade|\d+s)\b", re.IGNORECASE)
 _CAPITALISED = re.compile(r"\b[A-Z][\w'’-]+")
+_CLITIC = re.compile(r"['’](?:s|ve|m|d|ll|re)?$", re.IGNORECASE)  # "Obama's" is Obama, "I've" is I
 # A sentence that opens with its "because" is the reason for the one before ("...it is easy to be cynical. Because
 # in the 20 years...").
 _GIVES_REASON = re.compile(
@@ -86,7 +88,7 @@ def supplies(question: str, sentence: str, kind: str) -> bool:
     elif kind == "date":
         found = [m.group(0).lower() for m in _TIMES.finditer(sentence)]
     else:
-        found = [m.group(0).rstrip("'’").lower() for m in _CAPITALISED.finditer(sentence)]
+        found = [_CLITIC.sub("", m.group(0)).lower() for m in _CAPITALISED.finditer(sentence)]
         found = [word for word in found if word not in _NOT_NAMES]
     return any(item.lower() not in asked for item in found)
 
