@@ -96,9 +96,8 @@ def check(files: list[Path]) -> int:
                 problems.append(f"{where}: no editorial {editorial_id}")
                 continue
             numbered = sentences(rows[editorial_id])
-            if "was" in record:  # an audited answer (train-audit.jsonl): its sentences in range
-                bad = [n for n in record["sentences"] if not 1 <= n <= len(numbered)]
-                problems += [f"{where}: sentences {bad} of {len(numbered)}"] if bad or not record["sentences"] else []
+            if path.name.endswith("-audit.jsonl"):  # calls-audit, train-audit: the sentences they name, in range
+                problems += _audit_problems(where, record, numbered)
             elif "question" in record:
                 problems += _question_problems(where, record, numbered)
                 kinds[record.get("kind", "?")] += 1
@@ -109,7 +108,7 @@ def check(files: list[Path]) -> int:
                     bad = [n for n in record.get(role, []) if not 1 <= n <= len(numbered)]
                     if bad:
                         problems.append(f"{where}: {role} names sentences {bad} of {len(numbered)}")
-                if not record.get("thesis") and "added" not in record:  # an audit line (calls-audit.jsonl): calls only
+                if not record.get("thesis"):
                     problems.append(f"{where}: no thesis sentence")
                 labelled.add(editorial_id)
     total = sum(kinds.values())
@@ -121,6 +120,14 @@ def check(files: list[Path]) -> int:
         print("PROBLEM", problem)
     print(f"{len(problems)} problems")
     return 1 if problems else 0
+
+
+def _audit_problems(where: str, record: dict[str, Any], numbered: tuple[str, ...]) -> list[str]:
+    problems = [f"{where}: {field} names sentences {bad} of {len(numbered)}" for field in ("sentences", *ROLES)
+                if (bad := [n for n in record.get(field, []) if not 1 <= n <= len(numbered)])]
+    if "sentences" in record and not 1 <= len(record["sentences"]) <= 4:  # an audited answer: 1-4 sentences
+        problems.append(f"{where}: an audited answer names 1-4 sentences")
+    return problems
 
 
 def _question_problems(where: str, record: dict[str, Any], numbered: tuple[str, ...]) -> list[str]:
