@@ -100,7 +100,8 @@ reader: $(STAMP)
 	$(BIN)/newsdesk train reader --average build/reader-v15a.safetensors build/reader-v15b.safetensors \
 		--out build/reader-v15.safetensors
 	$(BIN)/python bench/squad_acronyms.py build/squad-acronyms.jsonl $(SQUAD)
-	$(BIN)/python bench/editorial_questions.py squad build/editorial-train-all.jsonl --part train
+	$(BIN)/python bench/editorial_questions.py squad build/editorial-train-all.jsonl --part train \
+		--files $(foreach n,1 10 11 2 3 4 5 6 7 8 9,bot/weights/editorials/questions-$(n).jsonl)
 	$(BIN)/newsdesk train reader --data $(SQUAD) --questions 1000 --data build/squad-acronyms.jsonl \
 		--questions 1883 --data build/editorial-train-all.jsonl --questions 1500 --seed 109 --rewritten 0 --turned 0 \
 		--start build/reader-v15.safetensors --out build/reader-v16a.safetensors --verbose

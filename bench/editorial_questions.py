@@ -4,7 +4,7 @@ newsdesk numbers them, split the editorials into train, dev and kept-out parts, 
     python bench/editorial_questions.py show ID [ID ...]        # numbered sentences, as newsdesk cites them
     python bench/editorial_questions.py parts [--count N]        # the unreserved editorials, each with its part
     python bench/editorial_questions.py check [FILE ...]          # every written file: counts, and what is wrong
-    python bench/editorial_questions.py squad OUT.jsonl [--part train]   # the part as SQuAD rows, for training
+    python bench/editorial_questions.py squad OUT.jsonl [--part train] [--audited]   # the part as SQuAD rows, for training
 
 The 30 editorials in ../shared/data/eval/reserved_editorials.txt are kept for checks made outside the project:
 `show` refuses them and `check` fails on any line about one.
@@ -58,15 +58,20 @@ def show(ids: list[str]) -> None:
         print()
 
 
-def as_squad(out: Path, wanted: str, files: list[Path] | None = None) -> int:
+def as_squad(out: Path, wanted: str, files: list[Path] | None = None, audited: bool = False) -> int:
     """Write one part's questions (of `files`, or of every questions-*.jsonl) as SQuAD-format rows (`newsdesk train
     reader --data`): one row per editorial, its text as the context; an answerable question's answers are its
-    answering sentences, an unanswerable one has none."""
+    answering sentences, an unanswerable one has none. `audited`: the train part's why and stance answers as
+    train-audit.jsonl has them (a sentence that only restates the question no longer answers it)."""
     rows = editorials()
+    audit = _train_audit() if audited else {}
     asked: dict[str, list[dict[str, Any]]] = {}
     for path in files or sorted(WRITTEN.glob("questions-*.jsonl")):
-        for record in map(json.loads, path.read_text(encoding="utf-8").splitlines()):
+        for line, record in enumerate(map(json.loads, path.read_text(encoding="utf-8").splitlines()), start=1):
             if part(record["editorial"]) == wanted:
+                if (numbers := audit.get((path.name, line, record["question"]))) is not None:
+                    numbered = sentences(rows[record["editorial"]])
+                    record = {**record, "texts": [numbered[n - 1] for n in numbers]}
                 asked.setdefault(record["editorial"], []).append(record)
     with out.open("w", encoding="utf-8") as lines:
         for editorial_id, questions in asked.items():
@@ -75,6 +80,12 @@ def as_squad(out: Path, wanted: str, files: list[Path] | None = None) -> int:
             lines.write(json.dumps({"id": editorial_id, "title": editorial_id,
                                     "context": rows[editorial_id]["article"], "qas": qas}) + "\n")
     return sum(len(questions) for questions in asked.values())
+
+
+def _train_audit() -> dict[tuple[str, int, str], list[int]]:
+    """The audited answers of train-audit.jsonl, by the file, line and question they replace."""
+    records = map(json.loads, (WRITTEN / "train-audit.jsonl").read_text(encoding="utf-8").splitlines())
+    return {(r["file"], r["line"], r["question"]): r["sentences"] for r in records}
 
 
 def check(files: list[Path]) -> int:
@@ -157,6 +168,7 @@ def main() -> None:
     squad.add_argument("out", type=Path)
     squad.add_argument("--part", default="train", choices=("train", "dev", "kept"))
     squad.add_argument("--files", type=Path, nargs="+", help="only these questions-*.jsonl files")
+    squad.add_argument("--audited", action="store_true", help="why and stance answers as train-audit.jsonl has them")
     args = parser.parse_args()
     if args.command == "show":
         show(args.ids)
@@ -166,7 +178,7 @@ def main() -> None:
             if editorial_id not in kept_out:
                 print(f"{editorial_id}\t{part(editorial_id)}\t{len(sentences(row))}")
     elif args.command == "squad":
-        print(f"{as_squad(args.out, args.part, args.files)} questions written to {args.out}")
+        print(f"{as_squad(args.out, args.part, args.files, args.audited)} questions written to {args.out}")
     else:
         sys.exit(check(args.files or sorted(WRITTEN.glob("*.jsonl"))))
 
