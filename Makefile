@@ -52,9 +52,10 @@ quality: $(STAMP)
 # set (seed 79: v12); v13 is the mean of v4 and v12. v14 is the mean of two more: 1,200 others and the first 96 train
 # editorials' written questions (files 1-7), from v13 (seed 83), and 1,500 others from that (seed 97). v15 the same
 # again from v14 on the 68 train editorials written since (files 8-11; 800 others, seed 103, then 1,500, seed 107).
-# v16, shipped, is the mean of v15 and one run from it on 1,000 others, the 1,883 SQuAD questions answered by initials
-# (bench/squad_acronyms.py) and 1,500 of all 164 train editorials' questions (seed 109). bot/weights/README.md.
-# About 9.5 h on 2 cores.
+# v16 is the mean of v15 and one run from it on 1,000 others, the 1,883 SQuAD questions answered by initials
+# (bench/squad_acronyms.py) and 1,500 of all 164 train editorials' questions (seed 109). v17, shipped, is the mean of
+# v16 and one run from it on 800 others and 3,000 of the train editorials' questions (files 1-11) with the why and stance
+# answers as audited (train-audit.jsonl; seed 113). bot/weights/README.md. About 10 h on 2 cores.
 SQUAD := ../shared/data/train/squad11_train.jsonl
 reader: $(STAMP)
 	mkdir -p build
@@ -105,7 +106,14 @@ reader: $(STAMP)
 	$(BIN)/newsdesk train reader --data $(SQUAD) --questions 1000 --data build/squad-acronyms.jsonl \
 		--questions 1883 --data build/editorial-train-all.jsonl --questions 1500 --seed 109 --rewritten 0 --turned 0 \
 		--start build/reader-v15.safetensors --out build/reader-v16a.safetensors --verbose
-	$(BIN)/newsdesk train reader --average build/reader-v15.safetensors build/reader-v16a.safetensors
+	$(BIN)/newsdesk train reader --average build/reader-v15.safetensors build/reader-v16a.safetensors \
+		--out build/reader-v16.safetensors
+	$(BIN)/python bench/editorial_questions.py squad build/editorial-train-audited.jsonl --part train --audited \
+		--files $(foreach n,1 10 11 2 3 4 5 6 7 8 9,bot/weights/editorials/questions-$(n).jsonl)
+	$(BIN)/newsdesk train reader --data $(SQUAD) --questions 800 --data build/editorial-train-audited.jsonl \
+		--questions 3000 --seed 113 --rewritten 0 --turned 0 --start build/reader-v16.safetensors \
+		--out build/reader-v17a.safetensors --verbose
+	$(BIN)/newsdesk train reader --average build/reader-v16.safetensors build/reader-v17a.safetensors
 
 # The sentence-role model the summaries use (bot/weights/roles.safetensors; its card: bot/weights/ROLES.md): the
 # written roles of the train part, over the Webis editorials. About half a minute on 2 cores; byte for byte the same.

@@ -4,7 +4,7 @@ newsdesk numbers them, split the editorials into train, dev and kept-out parts, 
     python bench/editorial_questions.py show ID [ID ...]        # numbered sentences, as newsdesk cites them
     python bench/editorial_questions.py parts [--count N]        # the unreserved editorials, each with its part
     python bench/editorial_questions.py check [FILE ...]          # every written file: counts, and what is wrong
-    python bench/editorial_questions.py squad OUT.jsonl [--part train] [--audited]   # the part as SQuAD rows, for training
+    python bench/editorial_questions.py squad OUT.jsonl [--part train] [--audited]   # a part as SQuAD rows
 
 The 30 editorials in ../shared/data/eval/reserved_editorials.txt are kept for checks made outside the project:
 `show` refuses them and `check` fails on any line about one.
