@@ -58,17 +58,19 @@ def show(ids: list[str]) -> None:
         print()
 
 
-def as_squad(out: Path, wanted: str, files: list[Path] | None = None, audited: bool = False) -> int:
+def as_squad(out: Path, wanted: str, files: list[Path] | None = None, audited: bool = False,
+             without: tuple[str, ...] = ()) -> int:
     """Write one part's questions (of `files`, or of every questions-*.jsonl) as SQuAD-format rows (`newsdesk train
     reader --data`): one row per editorial, its text as the context; an answerable question's answers are its
     answering sentences, an unanswerable one has none. `audited`: the train part's why and stance answers as
-    train-audit.jsonl has them (a sentence that only restates the question no longer answers it)."""
+    train-audit.jsonl has them (a sentence that only restates the question no longer answers it); `without`: the
+    unanswerable questions of these traps left out (a round that wrote date traps and no "when" it answers)."""
     rows = editorials()
     audit = _train_audit() if audited else {}
     asked: dict[str, list[dict[str, Any]]] = {}
     for path in files or sorted(WRITTEN.glob("questions-*.jsonl")):
         for line, record in enumerate(map(json.loads, path.read_text(encoding="utf-8").splitlines()), start=1):
-            if part(record["editorial"]) == wanted:
+            if part(record["editorial"]) == wanted and record.get("trap") not in without:
                 if (numbers := audit.get((path.name, line, record["question"]))) is not None:
                     numbered = sentences(rows[record["editorial"]])
                     record = {**record, "texts": [numbered[n - 1] for n in numbers]}
@@ -169,6 +171,7 @@ def main() -> None:
     squad.add_argument("--part", default="train", choices=("train", "dev", "kept"))
     squad.add_argument("--files", type=Path, nargs="+", help="only these questions-*.jsonl files")
     squad.add_argument("--audited", action="store_true", help="why and stance answers as train-audit.jsonl has them")
+    squad.add_argument("--without", nargs="+", default=(), choices=TRAPS, help="leave out the traps of these kinds")
     args = parser.parse_args()
     if args.command == "show":
         show(args.ids)
@@ -178,7 +181,8 @@ def main() -> None:
             if editorial_id not in kept_out:
                 print(f"{editorial_id}\t{part(editorial_id)}\t{len(sentences(row))}")
     elif args.command == "squad":
-        print(f"{as_squad(args.out, args.part, args.files, args.audited)} questions written to {args.out}")
+        written = as_squad(args.out, args.part, args.files, args.audited, tuple(args.without))
+        print(f"{written} questions written to {args.out}")
     else:
         sys.exit(check(args.files or sorted(WRITTEN.glob("*.jsonl"))))
 
