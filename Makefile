@@ -53,9 +53,11 @@ quality: $(STAMP)
 # editorials' written questions (files 1-7), from v13 (seed 83), and 1,500 others from that (seed 97). v15 the same
 # again from v14 on the 68 train editorials written since (files 8-11; 800 others, seed 103, then 1,500, seed 107).
 # v16 is the mean of v15 and one run from it on 1,000 others, the 1,883 SQuAD questions answered by initials
-# (bench/squad_acronyms.py) and 1,500 of all 164 train editorials' questions (seed 109). v17, shipped, is the mean of
+# (bench/squad_acronyms.py) and 1,500 of all 164 train editorials' questions (seed 109). v17 is the mean of
 # v16 and one run from it on 800 others and 3,000 of the train editorials' questions (files 1-11) with the why and stance
-# answers as audited (train-audit.jsonl; seed 113). bot/weights/README.md. About 10 h on 2 cores.
+# answers as audited (train-audit.jsonl; seed 113). v18, shipped, is the mean of v17 and one run from it on 1,000
+# others, 800 acronym questions, SQuAD's 615 "What did X say...?" questions (bench/squad_said.py) and the second round
+# of written questions (files 12-17) without its date traps (seed 137). bot/weights/README.md. About 10.5 h on 2 cores.
 SQUAD := ../shared/data/train/squad11_train.jsonl
 reader: $(STAMP)
 	mkdir -p build
@@ -113,7 +115,16 @@ reader: $(STAMP)
 	$(BIN)/newsdesk train reader --data $(SQUAD) --questions 800 --data build/editorial-train-audited.jsonl \
 		--questions 3000 --seed 113 --rewritten 0 --turned 0 --start build/reader-v16.safetensors \
 		--out build/reader-v17a.safetensors --verbose
-	$(BIN)/newsdesk train reader --average build/reader-v16.safetensors build/reader-v17a.safetensors
+	$(BIN)/newsdesk train reader --average build/reader-v16.safetensors build/reader-v17a.safetensors \
+		--out build/reader-v17.safetensors
+	$(BIN)/python bench/squad_said.py build/squad-said.jsonl $(SQUAD)
+	$(BIN)/python bench/editorial_questions.py squad build/editorial-train-second.jsonl --part train --without date \
+		--files $(foreach n,12 13 14 15 16 17,bot/weights/editorials/questions-$(n).jsonl)
+	$(BIN)/newsdesk train reader --data $(SQUAD) --questions 1000 --data build/squad-acronyms.jsonl --questions 800 \
+		--data build/squad-said.jsonl --questions 615 --data build/editorial-train-second.jsonl --questions 2092 \
+		--seed 137 --rewritten 0 --turned 0 --start build/reader-v17.safetensors --out build/reader-v18a.safetensors \
+		--verbose
+	$(BIN)/newsdesk train reader --average build/reader-v17.safetensors build/reader-v18a.safetensors
 
 # The sentence-role model the summaries use (bot/weights/roles.safetensors; its card: bot/weights/ROLES.md): the
 # written roles of the train part, over the Webis editorials. About half a minute on 2 cores; byte for byte the same.

@@ -14,7 +14,9 @@ from __future__ import annotations
 import json
 import re
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -30,18 +32,23 @@ def asks_for_initials(question: str, answer: str) -> bool:
     return bool(_INITIALS.search(answer)) and len(answer.split()) <= 4 and not _INITIALS.search(question)
 
 
-def main() -> None:
+def write_questions(keep: Callable[[dict[str, Any]], bool], doc: str) -> None:
+    """The command: SQuAD's questions that `keep` keeps, each paragraph with only those, to OUT.jsonl."""
     if len(sys.argv) not in (2, 3):
-        sys.exit(__doc__)
+        sys.exit(doc)
     out, source = Path(sys.argv[1]), Path(sys.argv[2]) if len(sys.argv) == 3 else SQUAD
     written = 0
     with out.open("w", encoding="utf-8") as kept:
         for row in read_squad(source):
-            asked = [qa for qa in row["qas"] if asks_for_initials(qa["question"], qa["answers"][0])]
+            asked = [qa for qa in row["qas"] if keep(qa)]
             if asked:
                 kept.write(json.dumps(row | {"qas": asked}) + "\n")
                 written += len(asked)
     print(f"{written} questions written to {out}")
+
+
+def main() -> None:
+    write_questions(lambda qa: asks_for_initials(qa["question"], qa["answers"][0]), __doc__)
 
 
 if __name__ == "__main__":
