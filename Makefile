@@ -59,6 +59,8 @@ quality: $(STAMP)
 # others, 800 acronym questions, SQuAD's 615 "What did X say...?" questions (bench/squad_said.py) and the second round
 # of written questions (files 12-17) without its date traps (seed 137). bot/weights/README.md. About 10.5 h on 2 cores.
 SQUAD := ../shared/data/train/squad11_train.jsonl
+# The first round of written questions (files 1-11), in the order v16's and v17's runs read them (a sorted glob's)
+FIRST_ROUND := $(foreach n,1 10 11 2 3 4 5 6 7 8 9,bot/weights/editorials/questions-$(n).jsonl)
 reader: $(STAMP)
 	mkdir -p build
 	$(BIN)/newsdesk train reader --data $(SQUAD) --questions 7000 --turned 0 --rewritten 0 \
@@ -104,14 +106,14 @@ reader: $(STAMP)
 		--out build/reader-v15.safetensors
 	$(BIN)/python bench/squad_acronyms.py build/squad-acronyms.jsonl $(SQUAD)
 	$(BIN)/python bench/editorial_questions.py squad build/editorial-train-all.jsonl --part train \
-		--files $(foreach n,1 10 11 2 3 4 5 6 7 8 9,bot/weights/editorials/questions-$(n).jsonl)
+		--files $(FIRST_ROUND)
 	$(BIN)/newsdesk train reader --data $(SQUAD) --questions 1000 --data build/squad-acronyms.jsonl \
 		--questions 1883 --data build/editorial-train-all.jsonl --questions 1500 --seed 109 --rewritten 0 --turned 0 \
 		--start build/reader-v15.safetensors --out build/reader-v16a.safetensors --verbose
 	$(BIN)/newsdesk train reader --average build/reader-v15.safetensors build/reader-v16a.safetensors \
 		--out build/reader-v16.safetensors
 	$(BIN)/python bench/editorial_questions.py squad build/editorial-train-audited.jsonl --part train --audited \
-		--files $(foreach n,1 10 11 2 3 4 5 6 7 8 9,bot/weights/editorials/questions-$(n).jsonl)
+		--files $(FIRST_ROUND)
 	$(BIN)/newsdesk train reader --data $(SQUAD) --questions 800 --data build/editorial-train-audited.jsonl \
 		--questions 3000 --seed 113 --rewritten 0 --turned 0 --start build/reader-v16.safetensors \
 		--out build/reader-v17a.safetensors --verbose
